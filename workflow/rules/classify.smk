@@ -1,0 +1,38 @@
+rule train_base:
+    """Fine-tune the classifier on the train subset (GPU when the node has one)."""
+    input:
+        train="results/{dataset}/data/train.parquet",
+        manifest="results/{dataset}/data/splits.json",
+    output:
+        model=directory(seed_dir("base/model")),
+        summary=seed_dir("base/train.json"),
+    params:
+        classifier=config["classifier"],
+    threads: 4
+    resources:
+        gpu=1,
+    log:
+        seed_dir("logs/train_base.log"),
+    script:
+        "../scripts/train_classifier.py"
+
+
+rule predict_base:
+    """Forward pass over the explore and test splits: logits, predictions, accuracy."""
+    input:
+        model=seed_dir("base/model"),
+        explore="results/{dataset}/data/explore.parquet",
+        test="results/{dataset}/data/test.parquet",
+    output:
+        explore=seed_dir("base/outputs/explore.parquet"),
+        test=seed_dir("base/outputs/test.parquet"),
+        metrics=seed_dir("base/metrics.json"),
+    params:
+        classifier=config["classifier"],
+    threads: 4
+    resources:
+        gpu=1,
+    log:
+        seed_dir("logs/predict_base.log"),
+    script:
+        "../scripts/predict_classifier.py"

@@ -1,0 +1,50 @@
+# Shared helpers and input functions. Config holds experiment parameters only; threads and
+# resources come from the rules' defaults and the profiles.
+import logging
+
+DATASETS = sorted(config["datasets"])
+SEEDS = [str(seed) for seed in config["seeds"]]
+SPLITS = ["train", "explore", "test", "pool"]
+
+
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+    seed=r"\d+",
+
+
+for _name, _dataset in config["datasets"].items():
+    if _dataset["splits"]["explore"].get("same_as") == "test":
+        logging.getLogger("snakemake").warning(
+            f"WARNING: dataset '{_name}': explore split is the test split: clusters are chosen "
+            "from test errors and tested on the same points (a leak). Use it only to reproduce "
+            "the paper's setting."
+        )
+
+
+def dataset_config(wildcards):
+    return config["datasets"][wildcards.dataset]
+
+
+def source_files(wildcards):
+    """Local data files of a dataset, so that editing one reruns its preparation."""
+    source = config["datasets"][wildcards.dataset]["source"]
+    return sorted(source["splits"].values()) if source["kind"] == "files" else []
+
+
+def seed_dir(path):
+    """Path under the per-(dataset, seed) results folder."""
+    return f"results/{{dataset}}/seed~{{seed}}/{path}"
+
+
+def per_seed(path):
+    """One target per dataset and seed."""
+    return expand(f"results/{{dataset}}/seed~{{seed}}/{path}", dataset=DATASETS, seed=SEEDS)
+
+
+def all_targets():
+    return [
+        *per_seed("base/metrics.json"),
+        *per_seed("explore/clusters.csv"),
+        *per_seed("figures/output_space.png"),
+        *per_seed("figures/cluster_composition.png"),
+    ]

@@ -1,0 +1,14 @@
+rule prepare_data:
+    """Load one dataset and carve its train subset, explore, test and pool splits."""
+    input:
+        source_files,
+    output:
+        **{split: f"results/{{dataset}}/data/{split}.parquet" for split in SPLITS},
+        manifest="results/{dataset}/data/splits.json",
+    params:
+        dataset=dataset_config,
+        seed=config["data"]["seed"],
+    log:
+        "results/{dataset}/logs/prepare_data.log",
+    script:
+        "../scripts/prepare_data.py"

@@ -1,0 +1,39 @@
+rule embed_explore:
+    """Sentence embeddings of the explore texts, once per dataset (every seed reuses them)."""
+    input:
+        "results/{dataset}/data/explore.parquet",
+    output:
+        "results/{dataset}/embeddings/explore.npz",
+    params:
+        encoder=config["encoder"],
+    threads: 4
+    log:
+        "results/{dataset}/logs/embed_explore.log",
+    script:
+        "../scripts/embed_texts.py"
+
+
+rule explore:
+    """Normalise the outputs, cluster them (OPTICS), name the clusters (BERTopic), project to 2D."""
+    input:
+        outputs=seed_dir("base/outputs/explore.parquet"),
+        data="results/{dataset}/data/explore.parquet",
+        embeddings="results/{dataset}/embeddings/explore.npz",
+        manifest="results/{dataset}/data/splits.json",
+    output:
+        points=seed_dir("explore/points.parquet"),
+        clusters=report(
+            seed_dir("explore/clusters.csv"),
+            caption="../report/clusters.rst",
+            category="Explorer",
+            subcategory="{dataset} seed {seed}",
+        ),
+        projection=seed_dir("explore/projection.npz"),
+    params:
+        explore=config["explore"],
+        naming=config["naming"],
+        projection=config["projection"],
+    log:
+        seed_dir("logs/explore.log"),
+    script:
+        "../scripts/explore.py"

@@ -1,0 +1,13 @@
+"""Draw the output-space map and the cluster composition chart of one (dataset, seed)."""
+
+import pandas as pd
+
+from topex import plots
+from topex.logs import log_to
+
+with log_to(snakemake.log[0]):
+    points = pd.read_parquet(snakemake.input.points)
+    clusters = pd.read_csv(snakemake.input.clusters)
+    title = f"{snakemake.wildcards.dataset}, seed {snakemake.wildcards.seed}"
+    plots.output_space_map(points, clusters, f"Output space: {title}", snakemake.output.output_space)
+    plots.cluster_composition(clusters, f"Cluster composition: {title}", snakemake.output.composition)

@@ -1,0 +1,181 @@
+"""Fine-tune a BERT-family sequence classifier and run it over a split (paper §3.3).
+
+A plain PyTorch loop rather than ``transformers.Trainer``: the same optimiser and schedule
+(AdamW, linear decay after warm-up), but with the data tokenised once, batches padded to their
+own longest text, and evaluation batches sorted by length, which is what makes it cheap on a
+CPU. Sentence pairs are encoded as pairs (``[CLS] a [SEP] b [SEP]``). Models are written as
+safetensors.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from .models import resolve_model
+
+log = logging.getLogger("topex.classifier")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """The ``classifier`` section of the config."""
+
+    model: str
+    epochs: int
+    max_length: int
+    batch_size: int
+    eval_batch_size: int
+    learning_rate: float
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    device: str = "auto"
+
+    @classmethod
+    def from_config(cls, section: dict) -> "TrainSettings":
+        return cls(**{k: section[k] for k in cls.__dataclass_fields__ if k in section})
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def encode(tokenizer, frame: pd.DataFrame, max_length: int) -> list[dict[str, list[int]]]:
+    """Tokenise every point once, truncated to ``max_length``; pairs as pairs."""
+    pairs = frame["text_pair"].tolist() if frame["text_pair"].notna().any() else None
+    encoded = tokenizer(frame["text"].tolist(), pairs, truncation=True, max_length=max_length)
+    keys = [k for k in ("input_ids", "token_type_ids", "attention_mask") if k in encoded]
+    return [{k: encoded[k][i] for k in keys} for i in range(len(frame))]
+
+
+def _batch(tokenizer, items, device, labels=None):
+    batch = tokenizer.pad(items, return_tensors="pt")
+    if labels is not None:
+        batch["labels"] = torch.as_tensor(labels)
+    return {k: v.to(device) for k, v in batch.items()}
+
+
+def fine_tune(
+    train: pd.DataFrame,
+    label_names: list[str],
+    settings: TrainSettings,
+    seed: int,
+    out_dir: str | Path,
+) -> dict:
+    """Fine-tune ``settings.model`` on ``train`` and save model and tokenizer to ``out_dir``.
+
+    Everything random (head initialisation, dropout, batch order) follows ``seed``.
+    Returns a summary (losses per epoch, throughput) for the job's record.
+    """
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import set_seed
+
+    set_seed(seed)
+    device = pick_device(settings.device)
+    source = resolve_model(settings.model)
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        source,
+        num_labels=len(label_names),
+        id2label=dict(enumerate(label_names)),
+        label2id={name: i for i, name in enumerate(label_names)},
+    ).to(device)
+
+    items = encode(tokenizer, train, settings.max_length)
+    labels = train["label"].to_numpy()
+    steps_per_epoch = -(-len(items) // settings.batch_size)
+    total_steps = steps_per_epoch * settings.epochs
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+         "weight_decay": settings.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
+    ]
+    optimiser = torch.optim.AdamW(groups, lr=settings.learning_rate)
+    schedule = get_linear_schedule_with_warmup(
+        optimiser, int(settings.warmup_ratio * total_steps), total_steps
+    )
+    generator = torch.Generator().manual_seed(seed)
+
+    model.train()
+    epoch_losses, started = [], time.perf_counter()
+    progress = tqdm(total=total_steps, desc="fine-tune", mininterval=5)
+    for _ in range(settings.epochs):
+        order = torch.randperm(len(items), generator=generator).tolist()
+        losses = []
+        for start in range(0, len(order), settings.batch_size):
+            chosen = order[start:start + settings.batch_size]
+            batch = _batch(tokenizer, [items[i] for i in chosen], device, labels[chosen])
+            loss = model(**batch).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            optimiser.zero_grad()
+            losses.append(loss.item())
+            progress.update(1)
+        epoch_losses.append(float(np.mean(losses)))
+        log.info("epoch %d: mean loss %.4f", len(epoch_losses), epoch_losses[-1])
+    progress.close()
+    seconds = time.perf_counter() - started
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir, safe_serialization=True)
+    tokenizer.save_pretrained(out_dir)
+    return {
+        "model": settings.model,
+        "seed": seed,
+        "device": str(device),
+        "n_train": len(items),
+        "epochs": settings.epochs,
+        "steps": total_steps,
+        "epoch_losses": epoch_losses,
+        "train_seconds": seconds,
+        "train_samples_per_second": len(items) * settings.epochs / seconds,
+    }
+
+
+def predict_logits(model_dir: str | Path, frame: pd.DataFrame, settings: TrainSettings) -> np.ndarray:
+    """Forward pass over ``frame``: one row of logits per point, in the frame's order.
+
+    Batches are formed from length-sorted points, so padding is small, and put back in order.
+    """
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    device = pick_device(settings.device)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForSequenceClassification.from_pretrained(model_dir).to(device).eval()
+    items = encode(tokenizer, frame, settings.max_length)
+    order = np.argsort([len(item["input_ids"]) for item in items], kind="stable")
+    logits = np.zeros((len(items), model.config.num_labels), dtype=np.float32)
+    with torch.inference_mode():
+        for start in tqdm(range(0, len(order), settings.eval_batch_size), desc="predict", mininterval=5):
+            chosen = order[start:start + settings.eval_batch_size]
+            batch = _batch(tokenizer, [items[i] for i in chosen], device)
+            logits[chosen] = model(**batch).logits.float().cpu().numpy()
+    return logits
+
+
+def outputs_table(frame: pd.DataFrame, logits: np.ndarray) -> pd.DataFrame:
+    """The per-point record of a forward pass: ids, labels, logits, prediction, correctness."""
+    prediction = logits.argmax(axis=1)
+    table = frame[["id", "label", "label_name"]].copy()
+    table["prediction"] = prediction
+    table["correct"] = prediction == frame["label"].to_numpy()
+    for k in range(logits.shape[1]):
+        table[f"logit_{k}"] = logits[:, k]
+    return table
+
+
+def logit_columns(table: pd.DataFrame) -> list[str]:
+    return sorted((c for c in table.columns if c.startswith("logit_")), key=lambda c: int(c.split("_")[1]))
