@@ -6,13 +6,13 @@ rule train_base:
     output:
         model=directory(seed_dir("base/model")),
         summary=seed_dir("base/train.json"),
-    params:
-        classifier=config["classifier"],
+    log:
+        seed_dir("logs/train_base.log"),
     threads: 4
     resources:
         gpu=1,
-    log:
-        seed_dir("logs/train_base.log"),
+    params:
+        classifier=config["classifier"],
     script:
         "../scripts/train_classifier.py"
 
@@ -27,12 +27,12 @@ rule predict_base:
         explore=seed_dir("base/outputs/explore.parquet"),
         test=seed_dir("base/outputs/test.parquet"),
         metrics=seed_dir("base/metrics.json"),
-    params:
-        classifier=config["classifier"],
+    log:
+        seed_dir("logs/predict_base.log"),
     threads: 4
     resources:
         gpu=1,
-    log:
-        seed_dir("logs/predict_base.log"),
+    params:
+        classifier=config["classifier"],
     script:
         "../scripts/predict_classifier.py"

@@ -5,6 +5,8 @@ import logging
 DATASETS = sorted(config["datasets"])
 SEEDS = [str(seed) for seed in config["seeds"]]
 SPLITS = ["train", "explore", "test", "pool"]
+SCORERS = config["scoring"]["scorers"]
+BASE_SCORERS = ["density", "pairwise", "geomedian", "ctc", "cosine"]
 
 
 wildcard_constraints:
@@ -38,7 +40,18 @@ def seed_dir(path):
 
 def per_seed(path):
     """One target per dataset and seed."""
-    return expand(f"results/{{dataset}}/seed~{{seed}}/{path}", dataset=DATASETS, seed=SEEDS)
+    return expand(
+        f"results/{{dataset}}/seed~{{seed}}/{path}", dataset=DATASETS, seed=SEEDS
+    )
+
+
+def weighted_inputs(wildcards):
+    """The score records of the metrics that the weighted score combines."""
+    weights = config["scoring"]["weights"]
+    return {
+        metric: seed_dir(f"score/{metric}.json").format(**wildcards)
+        for metric in weights
+    }
 
 
 def all_targets():
@@ -47,4 +60,5 @@ def all_targets():
         *per_seed("explore/clusters.csv"),
         *per_seed("figures/output_space.png"),
         *per_seed("figures/cluster_composition.png"),
+        *[path for scorer in SCORERS for path in per_seed(f"score/{scorer}.json")],
     ]

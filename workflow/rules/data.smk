@@ -5,10 +5,10 @@ rule prepare_data:
     output:
         **{split: f"results/{{dataset}}/data/{split}.parquet" for split in SPLITS},
         manifest="results/{dataset}/data/splits.json",
+    log:
+        "results/{dataset}/logs/prepare_data.log",
     params:
         dataset=dataset_config,
         seed=config["data"]["seed"],
-    log:
-        "results/{dataset}/logs/prepare_data.log",
     script:
         "../scripts/prepare_data.py"

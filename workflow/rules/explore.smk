@@ -4,11 +4,11 @@ rule embed_explore:
         "results/{dataset}/data/explore.parquet",
     output:
         "results/{dataset}/embeddings/explore.npz",
-    params:
-        encoder=config["encoder"],
-    threads: 4
     log:
         "results/{dataset}/logs/embed_explore.log",
+    threads: 4
+    params:
+        encoder=config["encoder"],
     script:
         "../scripts/embed_texts.py"
 
@@ -29,11 +29,11 @@ rule explore:
             subcategory="{dataset} seed {seed}",
         ),
         projection=seed_dir("explore/projection.npz"),
+    log:
+        seed_dir("logs/explore.log"),
     params:
         explore=config["explore"],
         naming=config["naming"],
         projection=config["projection"],
-    log:
-        seed_dir("logs/explore.log"),
     script:
         "../scripts/explore.py"

@@ -88,6 +88,7 @@ def fine_tune(
         num_labels=len(label_names),
         id2label=dict(enumerate(label_names)),
         label2id={name: i for i, name in enumerate(label_names)},
+        ignore_mismatched_sizes=True,  # a checkpoint with another head gets a fresh one for our labels
     ).to(device)
 
     items = encode(tokenizer, train, settings.max_length)

@@ -93,14 +93,14 @@ def standardise_all(
                     f"{where}: column '{column}' not found (split '{split}'); columns are {list(frame.columns)}"
                 )
     labels = pd.concat([frame[label_column] for frame, _ in raw.values()], ignore_index=True).dropna()
-    if label_names is None:
-        label_names = [str(v) for v in sorted(labels.unique())]
-    names = list(label_names)
-    string_labels = labels.map(lambda v: isinstance(v, str)).all() and len(labels) > 0
-    if string_labels:
+    distinct = sorted(labels.unique())
+    names = [str(v) for v in distinct] if label_names is None else list(label_names)
+    if len(labels) and labels.map(lambda v: isinstance(v, str)).all():
         index = {name: i for i, name in enumerate(names)}
-    else:
-        index = {int(v): i for i, v in enumerate(sorted(labels.unique()))} if label_names is None else None
+    elif label_names is None:  # integer labels without names: renumber the values seen
+        index = {int(v): i for i, v in enumerate(distinct)}
+    else:  # integer labels that index the given names
+        index = None
     out = {}
     for split, (frame, where) in raw.items():
         out[split] = _standardise(frame, split, where, text_columns, label_column, names, index)

