@@ -50,3 +50,10 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
         write_json({"accuracy": object()}, target)
     assert target.read_text().strip() == '{\n  "accuracy": 0.5\n}'
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+def test_written_files_are_readable_by_others(tmp_path):
+    import stat
+
+    write_json({"a": 1}, tmp_path / "shared.json")
+    assert (tmp_path / "shared.json").stat().st_mode & stat.S_IROTH
