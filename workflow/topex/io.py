@@ -57,6 +57,19 @@ def read_json(path: str | os.PathLike) -> Any:
     return json.loads(Path(path).read_text())
 
 
+def write_jsonl(records: list[dict], path: str | os.PathLike) -> None:
+    """One JSON object per line (generated texts stay data: written as JSON strings)."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "w") as handle:
+            for record in records:
+                handle.write(json.dumps(record, sort_keys=True, default=_to_builtin) + "\n")
+
+
+def read_jsonl(path: str | os.PathLike) -> list[dict]:
+    with open(path) as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
 def write_arrays(path: str | os.PathLike, **arrays: np.ndarray) -> None:
     """Save named arrays as ``.npz`` (loaded back with ``allow_pickle=False``)."""
     with atomic_path(path) as tmp:

