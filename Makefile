@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORES  ?= all
 
-.PHONY: install run test bench dry-run-paper clean
+.PHONY: install run test bench noise dry-run-paper clean
 
 install: $(STAMP)
 
@@ -25,6 +25,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	HF_HUB_OFFLINE=1 PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+
+noise: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/snakemake --cores $(CORES) noise
 
 bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/scorers.py

@@ -24,6 +24,7 @@ include: "workflow/rules/classify.smk"
 include: "workflow/rules/explore.smk"
 include: "workflow/rules/score.smk"
 include: "workflow/rules/augment.smk"
+include: "workflow/rules/retrain.smk"
 include: "workflow/rules/figures.smk"
 
 

@@ -17,7 +17,7 @@ import yaml
 from conftest import ROOT, pair_texts
 
 TINY = {
-    "seeds": [0],
+    "seeds": [0, 1],
     "data": {"seed": 1},
     "datasets": {
         "tiny_pairs": {
@@ -53,6 +53,8 @@ TINY = {
                    "relation out of {labels}.",
         },
     },
+    "retrain": {"mode": "head", "noise_modes": ["head", "continue", "full"],
+                "continue": {"steps": 2, "replay_batch_size": 4}},
 }
 SCORERS = TINY["scoring"]["scorers"]
 
@@ -193,6 +195,44 @@ def test_figures_are_images(tiny_run, figure):
     for dataset in ("tiny_pairs", "bbc_small"):
         path = tiny_run / "results" / dataset / "seed~0" / "figures" / f"{figure}.png"
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("dataset", ["tiny_pairs", "bbc_small"])
+def test_retrain_cells_record_their_mode_and_pair_by_seed(tiny_run, dataset):
+    for seed in (0, 1):
+        cells = tiny_run / "results" / dataset / f"seed~{seed}" / "retrain~head"
+        control = json.loads((cells / "control/n~0/metrics.json").read_text())
+        assert control["mode"] == "head" and control["seed"] == seed and control["n"] == 0
+        for method in ("oracle", "random"):
+            for n in (1, 2):
+                record = json.loads((cells / f"{method}/n~{n}/metrics.json").read_text())
+                assert (record["mode"], record["method"], record["n"], record["seed"]) == ("head", method, n, seed)
+                assert "skipped" in record or 0 <= record["accuracy"] <= 1
+
+
+@pytest.mark.e2e
+def test_noise_study_table(tiny_run):
+    run = snakemake(tiny_run, TINY, "noise")
+    assert run.returncode == 0, run.stderr[-3000:]
+    table = pd.read_csv(tiny_run / "results/tables/noise.csv")
+    assert len(table) == 2 * 3 and set(table["mode"]) == {"head", "continue", "full"}
+    assert (table["seeds"] == 2).all()
+    for row in table.itertuples():
+        control = {
+            seed: json.loads((tiny_run / f"results/{row.dataset}/seed~{seed}/retrain~{row.mode}/control/n~0/metrics.json")
+                             .read_text())
+            for seed in (0, 1)
+        }
+        assert all(c["mode"] == row.mode for c in control.values())
+        random = {
+            seed: json.loads((tiny_run / f"results/{row.dataset}/seed~{seed}/retrain~{row.mode}/random/n~2/metrics.json")
+                             .read_text())["accuracy"]
+            for seed in (0, 1)
+        }
+        paired = np.mean([random[s] - control[s]["accuracy"] for s in (0, 1)])
+        assert row.random_delta == pytest.approx(paired, abs=1e-5)
+    assert (tiny_run / "results/tables/noise.md").read_text().startswith("| dataset | mode |")
 
 
 @pytest.mark.e2e

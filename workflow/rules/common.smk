@@ -9,6 +9,9 @@ SCORERS = config["scoring"]["scorers"]
 BASE_SCORERS = ["density", "pairwise", "geomedian", "ctc", "cosine"]
 LLMS = sorted(config["llms"])
 SHOTS = [str(shots) for shots in config["augment"]["shots"]]
+COUNTS = [str(n) for n in config["augment"]["counts"]]
+MODE = config["retrain"]["mode"]
+NOISE_MODES = config["retrain"]["noise_modes"]
 
 
 wildcard_constraints:
@@ -63,6 +66,40 @@ def generations_of_chosen(wildcards):
     )
 
 
+def retrain_inputs(wildcards):
+    """A retraining run needs the base model and splits, the added points (not for the
+    control), and in head mode the cached representations."""
+    inputs = {
+        "model": seed_dir("base/model"),
+        "train": "results/{dataset}/data/train.parquet",
+        "test": "results/{dataset}/data/test.parquet",
+        "manifest": "results/{dataset}/data/splits.json",
+        "base_metrics": seed_dir("base/metrics.json"),
+    }
+    if wildcards.method != "control":
+        inputs["added"] = seed_dir(f"controls/{wildcards.method}.parquet")
+    if wildcards.mode == "head":
+        inputs["features"] = seed_dir("base/features.npz")
+    return {key: path.format(**wildcards) for key, path in inputs.items()}
+
+
+def retrain_cells(mode, counts):
+    """The control (n = 0) and the two controls' cells at the given counts, per dataset and seed."""
+    cells = per_seed(f"retrain~{mode}/control/n~0/metrics.json")
+    for method in ("oracle", "random"):
+        for n in counts:
+            cells += per_seed(f"retrain~{mode}/{method}/n~{n}/metrics.json")
+    return cells
+
+
+def noise_inputs():
+    return [
+        path
+        for mode in NOISE_MODES
+        for path in retrain_cells(mode, [max(config["augment"]["counts"])])
+    ]
+
+
 def seed_dir(path):
     """Path under the per-(dataset, seed) results folder."""
     return f"results/{{dataset}}/seed~{{seed}}/{path}"
@@ -70,9 +107,7 @@ def seed_dir(path):
 
 def per_seed(path):
     """One target per dataset and seed."""
-    return expand(
-        f"results/{{dataset}}/seed~{{seed}}/{path}", dataset=DATASETS, seed=SEEDS
-    )
+    return expand(seed_dir(path), dataset=DATASETS, seed=SEEDS)
 
 
 def weighted_inputs(wildcards):
@@ -92,4 +127,5 @@ def all_targets():
         *per_seed("figures/cluster_composition.png"),
         *[path for scorer in SCORERS for path in per_seed(f"score/{scorer}.json")],
         *per_seed("generate/summary.json"),
+        *retrain_cells(MODE, COUNTS),
     ]

@@ -64,17 +64,12 @@ def _batch(tokenizer, items, device, labels=None):
     return {k: v.to(device) for k, v in batch.items()}
 
 
-def fine_tune(
-    train: pd.DataFrame,
-    label_names: list[str],
-    settings: TrainSettings,
-    seed: int,
-    out_dir: str | Path,
-) -> dict:
-    """Fine-tune ``settings.model`` on ``train`` and save model and tokenizer to ``out_dir``.
+def train_classifier(
+    train: pd.DataFrame, label_names: list[str], settings: TrainSettings, seed: int
+) -> tuple[object, object, dict]:
+    """Fine-tune ``settings.model`` on ``train``; return the model, its tokenizer and a summary.
 
     Everything random (head initialisation, dropout, batch order) follows ``seed``.
-    Returns a summary (losses per epoch, throughput) for the job's record.
     """
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
     from transformers import set_seed
@@ -95,45 +90,23 @@ def fine_tune(
     labels = train["label"].to_numpy()
     steps_per_epoch = -(-len(items) // settings.batch_size)
     total_steps = steps_per_epoch * settings.epochs
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
-    groups = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-         "weight_decay": settings.weight_decay},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
-    ]
-    optimiser = torch.optim.AdamW(groups, lr=settings.learning_rate)
-    schedule = get_linear_schedule_with_warmup(
-        optimiser, int(settings.warmup_ratio * total_steps), total_steps
-    )
+    optimiser = adamw(model, settings.learning_rate, settings.weight_decay)
+    schedule = get_linear_schedule_with_warmup(optimiser, int(settings.warmup_ratio * total_steps), total_steps)
     generator = torch.Generator().manual_seed(seed)
 
-    model.train()
-    epoch_losses, started = [], time.perf_counter()
-    progress = tqdm(total=total_steps, desc="fine-tune", mininterval=5)
-    for _ in range(settings.epochs):
-        order = torch.randperm(len(items), generator=generator).tolist()
-        losses = []
-        for start in range(0, len(order), settings.batch_size):
-            chosen = order[start:start + settings.batch_size]
-            batch = _batch(tokenizer, [items[i] for i in chosen], device, labels[chosen])
-            loss = model(**batch).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimiser.step()
-            schedule.step()
-            optimiser.zero_grad()
-            losses.append(loss.item())
-            progress.update(1)
-        epoch_losses.append(float(np.mean(losses)))
-        log.info("epoch %d: mean loss %.4f", len(epoch_losses), epoch_losses[-1])
-    progress.close()
-    seconds = time.perf_counter() - started
+    def batches():
+        for _ in range(settings.epochs):
+            order = torch.randperm(len(items), generator=generator).tolist()
+            for start in range(0, len(order), settings.batch_size):
+                chosen = order[start:start + settings.batch_size]
+                yield [items[i] for i in chosen], labels[chosen]
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir, safe_serialization=True)
-    tokenizer.save_pretrained(out_dir)
-    return {
+    started = time.perf_counter()
+    losses = train_steps(model, tokenizer, batches(), optimiser, schedule, total_steps, device)
+    seconds = time.perf_counter() - started
+    epoch_losses = [float(np.mean(losses[e * steps_per_epoch:(e + 1) * steps_per_epoch])) for e in range(settings.epochs)]
+    log.info("mean loss per epoch: %s", ", ".join(f"{loss:.4f}" for loss in epoch_losses))
+    summary = {
         "model": settings.model,
         "seed": seed,
         "device": str(device),
@@ -144,27 +117,98 @@ def fine_tune(
         "train_seconds": seconds,
         "train_samples_per_second": len(items) * settings.epochs / seconds,
     }
+    return model, tokenizer, summary
 
 
-def predict_logits(model_dir: str | Path, frame: pd.DataFrame, settings: TrainSettings) -> np.ndarray:
-    """Forward pass over ``frame``: one row of logits per point, in the frame's order.
+def adamw(model, learning_rate: float, weight_decay: float):
+    """AdamW with no decay on biases and layer norms (as transformers' Trainer sets it up)."""
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": weight_decay},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=learning_rate)
 
-    Batches are formed from length-sorted points, so padding is small, and put back in order.
-    """
+
+def train_steps(model, tokenizer, batches, optimiser, schedule, total: int, device) -> list[float]:
+    """Run one optimiser step per ``(items, labels)`` batch; return the losses."""
+    model.train()
+    losses = []
+    for items, labels in tqdm(batches, total=total, desc="train", mininterval=5):
+        loss = model(**_batch(tokenizer, items, device, labels)).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimiser.step()
+        if schedule is not None:
+            schedule.step()
+        optimiser.zero_grad()
+        losses.append(loss.item())
+    return losses
+
+
+def fine_tune(
+    train: pd.DataFrame, label_names: list[str], settings: TrainSettings, seed: int, out_dir: str | Path
+) -> dict:
+    """Fine-tune (see :func:`train_classifier`), save model and tokenizer to ``out_dir`` as
+    safetensors, and return the summary."""
+    model, tokenizer, summary = train_classifier(train, label_names, settings, seed)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir, safe_serialization=True)
+    tokenizer.save_pretrained(out_dir)
+    return summary
+
+
+def load_classifier(model_dir: str | Path, settings: TrainSettings):
+    """A saved classifier and its tokenizer, on the configured device."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     device = pick_device(settings.device)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir).to(device).eval()
+    model = AutoModelForSequenceClassification.from_pretrained(model_dir).to(device)
+    return model, tokenizer
+
+
+def forward(model, tokenizer, frame: pd.DataFrame, settings: TrainSettings, features: bool = False):
+    """Logits of every point of ``frame`` in its order (and, with ``features``, the inputs of the
+    final linear layer: the representation that :func:`head_layer` maps to logits).
+
+    Batches are formed from length-sorted points, so padding is small, and put back in order.
+    """
+    device = next(model.parameters()).device
+    model.eval()
     items = encode(tokenizer, frame, settings.max_length)
     order = np.argsort([len(item["input_ids"]) for item in items], kind="stable")
     logits = np.zeros((len(items), model.config.num_labels), dtype=np.float32)
-    with torch.inference_mode():
-        for start in tqdm(range(0, len(order), settings.eval_batch_size), desc="predict", mininterval=5):
-            chosen = order[start:start + settings.eval_batch_size]
-            batch = _batch(tokenizer, [items[i] for i in chosen], device)
-            logits[chosen] = model(**batch).logits.float().cpu().numpy()
-    return logits
+    head = head_layer(model)
+    captured = np.zeros((len(items), head.in_features), dtype=np.float32) if features else None
+    seen = []
+    hook = head.register_forward_hook(lambda _, inputs, __: seen.append(inputs[0])) if features else None
+    try:
+        with torch.inference_mode():
+            for start in tqdm(range(0, len(order), settings.eval_batch_size), desc="predict", mininterval=5):
+                chosen = order[start:start + settings.eval_batch_size]
+                logits[chosen] = model(**_batch(tokenizer, [items[i] for i in chosen], device)).logits.float().cpu().numpy()
+                if features:
+                    captured[chosen] = seen.pop().float().cpu().numpy()
+    finally:
+        if hook is not None:
+            hook.remove()
+    return (logits, captured) if features else logits
+
+
+def head_layer(model) -> torch.nn.Linear:
+    """The final linear layer that maps a representation to the class logits."""
+    layers = [m for m in model.modules() if isinstance(m, torch.nn.Linear) and m.out_features == model.config.num_labels]
+    if not layers:
+        raise ValueError("the classifier has no linear layer with one output per class")
+    return layers[-1]
+
+
+def predict_logits(model_dir: str | Path, frame: pd.DataFrame, settings: TrainSettings) -> np.ndarray:
+    """Forward pass of a saved classifier over ``frame``: one row of logits per point."""
+    model, tokenizer = load_classifier(model_dir, settings)
+    return forward(model, tokenizer, frame, settings)
 
 
 def outputs_table(frame: pd.DataFrame, logits: np.ndarray) -> pd.DataFrame:

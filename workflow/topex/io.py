@@ -82,6 +82,18 @@ def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
         return {key: data[key] for key in data.files}
 
 
+def markdown_table(frame: pd.DataFrame, digits: int = 4) -> str:
+    """A plain Markdown table (no extra dependency), numbers to ``digits`` significant digits."""
+    def cell(value):
+        if isinstance(value, (float, np.floating)):
+            return "" if np.isnan(value) else f"{value:.{digits}g}"
+        return str(value)
+
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
 def _to_builtin(value: Any) -> Any:
     """JSON fallback for numpy scalars and arrays."""
     if isinstance(value, np.generic):

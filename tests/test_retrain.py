@@ -1,0 +1,108 @@
+"""Retraining modes, controls and paired statistics on tiny data."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import topic_texts
+from topex import classifier
+from topex.controls import oracle_points, random_points
+from topex.data import standardise_all
+from topex.retrain import ContinueSettings, replay_order, retrain
+from topex.stats import mean_interval, paired_deltas, sign_flip_p, verdict
+
+
+def settings(model):
+    return classifier.TrainSettings(model=str(model), epochs=1, max_length=32, batch_size=8, eval_batch_size=16,
+                                    learning_rate=1e-3)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory, tiny_bert):
+    sources, names = standardise_all({"all": (topic_texts(10, seed=1), "fixture")}, ["text"], "label")
+    frame = sources["all"].sample(frac=1.0, random_state=0).reset_index(drop=True)
+    train, added, test = frame.iloc[:16], frame.iloc[16:20], frame.iloc[20:]
+    base = tmp_path_factory.mktemp("base")
+    classifier.fine_tune(train, names, settings(tiny_bert), seed=3, out_dir=base)
+    return train, added, test, names, str(base), settings(tiny_bert)
+
+
+def run(setup, mode, added, **kwargs):
+    train, _, test, names, base, config = setup
+    return retrain(mode, train, added, test, names, config, 3, base, **kwargs)
+
+
+def test_head_mode_is_deterministic_and_sees_the_added_points(setup):
+    _, added, _, _, _, _ = setup
+    first, record = run(setup, "head", added)
+    again, _ = run(setup, "head", added)
+    control, _ = run(setup, "head", added.head(0))
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, control)
+    assert record["mode"] == "head" and record["n_added"] == 4
+
+
+def test_continue_pairs_share_seed_steps_and_replay_order(setup):
+    _, added, _, _, _, _ = setup
+    cont = ContinueSettings(steps=3, replay_batch_size=4, learning_rate=1e-3)
+    treated, treated_record = run(setup, "continue", added, cont=cont)
+    control, control_record = run(setup, "continue", added.head(0), cont=cont)
+    again, _ = run(setup, "continue", added, cont=cont)
+    assert treated_record["replay_order"] == control_record["replay_order"] == replay_order(16, 3, 4, 3).tolist()
+    assert treated_record["steps"] == control_record["steps"] == 3
+    np.testing.assert_allclose(treated, again, atol=1e-6)  # same seed, same run
+    assert not np.allclose(treated, control)  # the pair differs in the added points
+
+
+def test_full_mode_control_is_the_base_model(setup):
+    """The full-mode control (train alone, same seed) reproduces the base model, which the
+    workflow therefore reuses instead of training it again."""
+    train, _, test, _, base, config = setup
+    logits, record = run(setup, "full", train.head(0))
+    np.testing.assert_allclose(logits, classifier.predict_logits(base, test, config), atol=1e-5)
+    assert record["mode"] == "full" and "train_seconds" in record
+
+
+def test_unknown_mode_is_named(setup):
+    with pytest.raises(ValueError, match="retrain.mode: unknown mode 'partial'"):
+        run(setup, "partial", setup[1])
+
+
+def test_oracle_takes_the_cluster_then_its_nearest_points():
+    points = pd.DataFrame({
+        "id": list("abcdef"), "text": list("abcdef"), "text_pair": None, "label": [0, 1, 0, 1, 0, 1],
+        "label_name": "x", "cluster": [2, 2, -1, -1, 5, -1],
+        "norm_0": [0.0, 0.2, 0.15, 0.9, 0.5, -1.0], "norm_1": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    })
+    chosen = oracle_points(points, 2, 4, seed=0)
+    assert set(chosen["id"][:2]) == {"a", "b"}  # the cluster's own points first
+    assert chosen["id"][2:].tolist() == ["c", "e"]  # then the nearest to its centroid (0.1, 0)
+    assert oracle_points(points, 2, 4, seed=0)["id"].tolist() == chosen["id"].tolist()
+    with pytest.raises(ValueError, match="cluster 9 has no points"):
+        oracle_points(points, 9, 2, seed=0)
+
+
+def test_random_points_come_from_the_pool_seeded():
+    pool = pd.DataFrame({"id": [f"p{i}" for i in range(20)], "text": "t", "text_pair": None, "label": 0,
+                         "label_name": "x"})
+    first = random_points(pool, 5, seed=1)
+    assert first["id"].tolist() == random_points(pool, 5, seed=1)["id"].tolist()
+    assert random_points(pool, 10, seed=1)["id"].tolist()[:5] == first["id"].tolist()  # prefixes
+    with pytest.raises(ValueError, match="20 points, fewer than the 30"):
+        random_points(pool, 30, seed=1)
+
+
+def test_paired_statistics_by_hand():
+    deltas = paired_deltas({0: 0.82, 1: 0.85, 2: 0.80, 3: 0.9}, {0: 0.80, 1: 0.81, 2: 0.80})
+    np.testing.assert_allclose(deltas, [0.02, 0.04, 0.0])  # seed 3 has no control: left out
+    mean, low, high = mean_interval(deltas)
+    # mean 0.02, sd 0.02, t(0.975, 2) = 4.3027: half width 4.3027 * 0.02 / sqrt(3)
+    assert mean == pytest.approx(0.02)
+    assert high - mean == pytest.approx(4.302653 * 0.02 / np.sqrt(3), rel=1e-5)
+    assert verdict(low, high) == "noise"
+    # 8 sign patterns; |mean| >= 0.02 for the all-equal-sign pair and the patterns keeping 0.04's sign
+    # with 0.02: (+,+) and (-,-) over the two non-zero deltas, each twice (0's sign is free): 4 / 8
+    assert sign_flip_p(deltas) == pytest.approx(0.5)
+    assert sign_flip_p(np.array([0.1, 0.2, 0.3])) == pytest.approx(0.25)  # the smallest with 3 seeds
+    assert verdict(0.01, 0.03) == "gain" and verdict(-0.03, -0.01) == "loss"
+    assert np.isnan(mean_interval(np.array([0.1]))[1])
