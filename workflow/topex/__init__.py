@@ -2,16 +2,26 @@
 
 One concept per module:
 
-- ``io``          atomic writes of tables, JSON and arrays (never a half-written result)
-- ``logs``        send a Snakemake job's output to its log file
-- ``models``      resolve model specs: pip-shipped packages, local paths, hub ids
-- ``data``        load datasets (hub, local files, pip-shipped corpora) and split them
-- ``classifier``  fine-tune a BERT-family classifier and run it over a split
-- ``embeddings``  sentence embeddings from the local encoder (for cluster naming)
-- ``explorer``    normalise outputs, cluster them with OPTICS, find candidate clusters
-- ``naming``      name clusters with BERTopic's c-TF-IDF on the clusters we already have
-- ``projection``  SparsePCA projection of the output space to 2D
-- ``plots``       the Explorer's figures
+- ``io``           atomic writes of tables, JSON, JSONL and arrays (never a half-written result)
+- ``logs``         send a Snakemake job's output to its log file
+- ``models``       resolve model specs: pip-shipped packages, local paths, hub ids
+- ``data``         load datasets (hub, local files, pip-shipped corpora) and split them
+- ``classifier``   fine-tune a BERT-family classifier and run it over a split
+- ``embeddings``   sentence embeddings from the local encoder (for cluster naming)
+- ``explorer``     normalise outputs, cluster them with OPTICS, find candidate clusters
+- ``naming``       name clusters with BERTopic's c-TF-IDF on the clusters we already have
+- ``projection``   SparsePCA projection of the output space to 2D
+- ``exploration``  the Explorer stage as a whole (the four modules above, in order)
+- ``plots``        the Explorer's figures
+- ``scoring``      the cluster scorers of paper §2.3, as pure functions
+- ``selection``    score the candidates with one scorer, choose one, explain why
+- ``prompts``      the Augmenter's prompts per task shape, zero- and few-shot
+- ``cleaning``     clean LLM output and accept or reject it with a reason
+- ``llm``          prepare and open GGUF models with llama.cpp
+- ``augmenter``    generate new points for a chosen cluster
+- ``controls``     oracle and random control points
+- ``retrain``      retrain with added points: full, continue or head mode
+- ``stats``        paired statistics over seeds
 """
 
 __version__ = "0.1.0"
