@@ -122,18 +122,18 @@ def retrain(
         logits = classifier.forward(model, tokenizer, test, settings)
         record.update(steps=cont.steps, replay_batch_size=cont.replay_batch_size, replay_order=order.tolist())
     elif mode == "head":
-        features = dict(cached_features or {})
-        model, tokenizer = classifier.load_classifier(base_model_dir, settings)
-        for split, frame in (("train", train), ("test", test)):
-            if split not in features:
+        # Only what the cache lacks needs the model: the control with cached features loads nothing.
+        needed = {"train": train, "test": test, "added": added}
+        features = {split: cached_features[split] for split in ("train", "test") if split in (cached_features or {})}
+        missing = {split: frame for split, frame in needed.items() if split not in features and len(frame)}
+        if missing:
+            model, tokenizer = classifier.load_classifier(base_model_dir, settings)
+            for split, frame in missing.items():
                 features[split] = classifier.forward(model, tokenizer, frame, settings, features=True)[1]
-        added_features = (
-            classifier.forward(model, tokenizer, added, settings, features=True)[1] if len(added)
-            else np.zeros((0, features["train"].shape[1]), dtype=np.float32)
-        )
+        parts = [split for split in ("train", "added") if split in features]
         fitted = refit_head(
-            np.vstack([features["train"], added_features]),
-            np.concatenate([train["label"].to_numpy(), added["label"].to_numpy() if len(added) else []]).astype(int),
+            np.vstack([features[split] for split in parts]),
+            np.concatenate([needed[split]["label"].to_numpy() for split in parts]).astype(int),
             head,
         )
         logits = head_logits(fitted, features["test"], len(label_names))
