@@ -32,6 +32,7 @@ noise: $(STAMP)
 bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/scorers.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/generation.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/baselines.py
 
 dry-run-paper: $(STAMP)
 	$(BIN)/snakemake -n --configfile config/paper.yaml

@@ -24,8 +24,10 @@ include: "workflow/rules/classify.smk"
 include: "workflow/rules/explore.smk"
 include: "workflow/rules/score.smk"
 include: "workflow/rules/augment.smk"
+include: "workflow/rules/baselines.smk"
 include: "workflow/rules/retrain.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

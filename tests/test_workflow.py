@@ -53,6 +53,7 @@ TINY = {
                    "relation out of {labels}.",
         },
     },
+    "baselines": {"methods": ["eda", "a2t", "clare"], "a2t": {"vocabulary": 20000}},
     "retrain": {"mode": "head", "noise_modes": ["head", "continue", "full"],
                 "continue": {"steps": 2, "replay_batch_size": 4}},
 }
@@ -209,6 +210,65 @@ def test_retrain_cells_record_their_mode_and_pair_by_seed(tiny_run, dataset):
                 record = json.loads((cells / f"{method}/n~{n}/metrics.json").read_text())
                 assert (record["mode"], record["method"], record["n"], record["seed"]) == ("head", method, n, seed)
                 assert "skipped" in record or 0 <= record["accuracy"] <= 1
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("dataset", ["tiny_pairs", "bbc_small"])
+def test_baselines_augment_the_reference_cluster_in_the_generation_schema(tiny_run, dataset):
+    seed = tiny_run / "results" / dataset / "seed~0"
+    cluster = json.loads((seed / "score/chosen.json").read_text())["weighted"]
+    assert not (seed / "baselines/clare.jsonl").exists()  # no masked LM configured: not run
+    points = pd.read_parquet(seed / "explore/points.parquet").set_index("id")
+    for method in ("eda", "a2t"):
+        records = [json.loads(line) for line in (seed / f"baselines/{method}.jsonl").read_text().splitlines()]
+        if cluster is None:
+            assert records == []
+            continue
+        assert records and all(r["method"] == method and r["cluster"] == cluster for r in records)
+        for record in records:
+            source = points.loc[record["source_id"]]
+            assert source["cluster"] == cluster and record["label"] == source["label"]  # labels kept
+            assert record["accepted"] == (record["reason"] is None)
+            if dataset == "tiny_pairs":
+                assert record["text"] == source["text"]  # the premise is kept
+
+
+@pytest.mark.e2e
+def test_tables_pair_every_cell_with_its_seed_control(tiny_run):
+    cells = pd.read_csv(tiny_run / "results/tables/cells.csv", keep_default_na=False, na_values=[""])
+    for row in cells[cells["family"] != "control"].itertuples():
+        control = json.loads((tiny_run / f"results/{row.dataset}/seed~{row.seed}/retrain~head/control/n~0/metrics.json")
+                             .read_text())
+        if not row.skipped:
+            assert row.delta == pytest.approx(row.accuracy - control["accuracy"])
+    table2 = pd.read_csv(tiny_run / "results/tables/table2.csv", keep_default_na=False, na_values=[""])
+    assert set(table2["n"]) == {1, 2}
+    for dataset, rows in table2.groupby("dataset"):
+        clare = rows[rows["method"] == "clare"]
+        assert len(clare) == 2 and (clare["status"] == "not run: no masked LM configured").all()
+        ran = rows[rows["status"] == "ran"]
+        assert (ran["seeds"] >= 1).all() and (ran["low"].isna() | (ran["low"] <= ran["delta"])).all()
+        assert {"eda", "a2t", "oracle", "random"} <= set(rows["method"])
+    table1 = pd.read_csv(tiny_run / "results/tables/table1.csv")
+    assert len(table1) == 2 * len(SCORERS)
+    markdown = (tiny_run / "results/tables/table2.md").read_text()
+    assert "**tiny_pairs**" in markdown and "not run: no masked LM configured" in markdown
+
+
+@pytest.mark.e2e
+def test_figures_target_rebuilds_without_training(tiny_run):
+    import shutil
+
+    shutil.rmtree(tiny_run / "results/figures")
+    run = snakemake(tiny_run, TINY, "figures")
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = run.stdout + run.stderr
+    for rule in ("train_base", "retrain", "retrain_control", "generate", "baseline"):
+        assert f"rule {rule}:" not in out and f"localrule {rule}:" not in out
+    for name in ("performance.png", "scorers.png", "bbc_small/before_after.png", "tiny_pairs/cluster_composition.png"):
+        assert (tiny_run / "results/figures" / name).read_bytes()[:4] == b"\x89PNG"
+    html = (tiny_run / "results/figures/bbc_small/output_space.html").read_text()
+    assert "plotly" in html and "snippet" in html
 
 
 @pytest.mark.e2e

@@ -12,6 +12,23 @@ SHOTS = [str(shots) for shots in config["augment"]["shots"]]
 COUNTS = [str(n) for n in config["augment"]["counts"]]
 MODE = config["retrain"]["mode"]
 NOISE_MODES = config["retrain"]["noise_modes"]
+REFERENCE_SCORER = config["retrain"]["reference_scorer"]
+CONTROLS = ["oracle", "random"]
+
+
+def baseline_not_run(method):
+    """Why a configured baseline cannot run, or None when it can."""
+    if method == "clare" and not config["baselines"].get("clare", {}).get("masked_lm"):
+        return "not run: no masked LM configured"
+    return None
+
+
+BASELINES = [m for m in config["baselines"]["methods"] if baseline_not_run(m) is None]
+NOT_RUN = {m: baseline_not_run(m) for m in config["baselines"]["methods"] if baseline_not_run(m)}
+# A retrained cell's method: the n = 0 control, a control, a baseline, or one generation file.
+METHOD_PATTERN = "|".join(
+    [*CONTROLS, *BASELINES, rf"generated/cluster~\d+/({'|'.join(LLMS)})/shots~\d+"]
+)
 
 
 wildcard_constraints:
@@ -66,30 +83,63 @@ def generations_of_chosen(wildcards):
     )
 
 
+def added_file(method):
+    """The file of points a method adds (all counts are prefixes of it)."""
+    if method in CONTROLS:
+        return seed_dir(f"controls/{method}.parquet")
+    if method in BASELINES:
+        return seed_dir(f"baselines/{method}.jsonl")
+    return seed_dir(method.replace("generated/", "generate/", 1) + ".jsonl")
+
+
 def retrain_inputs(wildcards):
     """A retraining run needs the base model and splits, the added points (not for the
-    control), and in head mode the cached representations."""
+    control), the chosen clusters' points (in-group accuracy) and, in head mode, the cached
+    representations."""
+    method = getattr(wildcards, "method", "control")
     inputs = {
         "model": seed_dir("base/model"),
         "train": "results/{dataset}/data/train.parquet",
         "test": "results/{dataset}/data/test.parquet",
         "manifest": "results/{dataset}/data/splits.json",
         "base_metrics": seed_dir("base/metrics.json"),
+        "points": seed_dir("explore/points.parquet"),
+        "explore_outputs": seed_dir("base/outputs/explore.parquet"),
+        "chosen": seed_dir("score/chosen.json"),
     }
-    if wildcards.method != "control":
-        inputs["added"] = seed_dir(f"controls/{wildcards.method}.parquet")
+    if method != "control":
+        inputs["added"] = added_file(method)
     if wildcards.mode == "head":
         inputs["features"] = seed_dir("base/features.npz")
     return {key: path.format(**wildcards) for key, path in inputs.items()}
 
 
+def retrain_outputs(counts):
+    return [seed_dir(f"retrain~{{mode}}/{{method}}/n~{n}/metrics.json") for n in counts]
+
+
 def retrain_cells(mode, counts):
     """The control (n = 0) and the two controls' cells at the given counts, per dataset and seed."""
     cells = per_seed(f"retrain~{mode}/control/n~0/metrics.json")
-    for method in ("oracle", "random"):
+    for method in CONTROLS:
         for n in counts:
             cells += per_seed(f"retrain~{mode}/{method}/n~{n}/metrics.json")
     return cells
+
+
+def seed_cells(wildcards):
+    """Every retrained cell of one (dataset, seed, mode): the control, the controls, the
+    baselines and one generation file per distinct chosen cluster (known after scoring)."""
+    import json
+
+    chosen_file = checkpoints.choose_clusters.get(dataset=wildcards.dataset, seed=wildcards.seed).output[0]
+    with open(chosen_file) as handle:
+        clusters = sorted({c for c in json.load(handle).values() if c is not None})
+    methods = [*CONTROLS, *BASELINES]
+    methods += [f"generated/cluster~{c}/{llm}/shots~{k}" for c in clusters for llm in LLMS for k in SHOTS]
+    cells = [f"retrain~{wildcards.mode}/control/n~0/metrics.json"]
+    cells += [f"retrain~{wildcards.mode}/{m}/n~{n}/metrics.json" for m in methods for n in COUNTS]
+    return [seed_dir(cell).format(dataset=wildcards.dataset, seed=wildcards.seed) for cell in cells]
 
 
 def noise_inputs():
@@ -127,5 +177,48 @@ def all_targets():
         *per_seed("figures/cluster_composition.png"),
         *[path for scorer in SCORERS for path in per_seed(f"score/{scorer}.json")],
         *per_seed("generate/summary.json"),
-        *retrain_cells(MODE, COUNTS),
+        *report_targets(),
     ]
+
+
+FIRST_SEED = SEEDS[0]  # the seed whose exploration the per-dataset figures show
+
+
+def report_targets():
+    """Every table and figure of the paper's results (target: figures)."""
+    tables = expand("results/tables/{table}.{ext}", table=["table1", "table2", "effects"], ext=["csv", "md"])
+    figures = ["results/figures/performance.png", "results/figures/scorers.png"]
+    figures += expand(
+        "results/figures/{dataset}/{name}",
+        dataset=DATASETS,
+        name=["before_after.png", "cluster_composition.png", "output_space.html"],
+    )
+    return tables + figures
+
+
+def figure_cell():
+    """The retrained cell whose movement the before/after map shows: the reference scorer's
+    cluster, the first LLM, the most shots and the largest count (a fixed choice, not the best)."""
+    shots = max(config["augment"]["shots"])
+    return f"{LLMS[0]}/shots~{shots}", max(config["augment"]["counts"])
+
+
+def dataset_figure_inputs(wildcards):
+    """The first seed's exploration and the retrained cell of the before/after map."""
+    import json
+
+    where = {"dataset": wildcards.dataset, "seed": FIRST_SEED}
+    chosen_file = checkpoints.choose_clusters.get(**where).output[0]
+    with open(chosen_file) as handle:
+        cluster = json.load(handle).get(REFERENCE_SCORER)
+    generation, n = figure_cell()
+    cell = f"generated/cluster~{cluster}/{generation}/n~{n}" if cluster is not None else "control/n~0"
+    inputs = {
+        "points": seed_dir("explore/points.parquet"),
+        "clusters": seed_dir("explore/clusters.csv"),
+        "projection": seed_dir("explore/projection.npz"),
+        "explore_outputs": seed_dir("base/outputs/explore.parquet"),
+        "chosen": seed_dir("score/chosen.json"),
+        "cell": seed_dir(f"retrain~{MODE}/{cell}/metrics.json"),
+    }
+    return {key: path.format(**where) for key, path in inputs.items()}

@@ -12,17 +12,18 @@ rule control_points:
         control="oracle|random",
     params:
         n=max(config["augment"]["counts"]),
-        scorer=config["retrain"]["controls_scorer"],
+        scorer=REFERENCE_SCORER,
     script:
         "../scripts/control_points.py"
 
 
 rule base_features:
-    """The base model's representations of train and test (the input of its final layer)."""
+    """The base model's representations of train, test and explore (the input of its final layer)."""
     input:
         model=seed_dir("base/model"),
         train="results/{dataset}/data/train.parquet",
         test="results/{dataset}/data/test.parquet",
+        explore="results/{dataset}/data/explore.parquet",
     output:
         seed_dir("base/features.npz"),
     log:
@@ -36,26 +37,63 @@ rule base_features:
         "../scripts/base_features.py"
 
 
-rule retrain:
-    """Retrain with n added points in one mode and evaluate on the test split."""
+rule retrain_control:
+    """The n = 0 control of one mode: the same retraining with no added points."""
     input:
         unpack(retrain_inputs),
     output:
-        seed_dir("retrain~{mode}/{method}/n~{n}/metrics.json"),
+        seed_dir("retrain~{mode}/control/n~0/metrics.json"),
     log:
-        seed_dir("logs/retrain~{mode}/{method}_n~{n}.log"),
+        seed_dir("logs/retrain~{mode}/control_n~0.log"),
     wildcard_constraints:
         mode="full|continue|head",
-        method="control|oracle|random",
-        n=r"\d+",
     threads: 4
     resources:
         gpu=1,
     params:
+        counts=[0],
         classifier=config["classifier"],
         retrain=config["retrain"],
     script:
         "../scripts/retrain.py"
+
+
+rule retrain:
+    """Retrain with the first n added points of one method, for every count n, in one mode,
+    and evaluate on the test split and on the chosen clusters' points."""
+    input:
+        unpack(retrain_inputs),
+    output:
+        retrain_outputs(COUNTS),
+    log:
+        seed_dir("logs/retrain~{mode}/{method}.log"),
+    wildcard_constraints:
+        mode="full|continue|head",
+        method=METHOD_PATTERN,
+    threads: 4
+    resources:
+        gpu=1,
+    params:
+        counts=[int(n) for n in COUNTS],
+        classifier=config["classifier"],
+        retrain=config["retrain"],
+    script:
+        "../scripts/retrain.py"
+
+
+rule collect_cells:
+    """One row per retrained cell of a (dataset, seed, mode), scorers mapped to their clusters."""
+    input:
+        chosen=seed_dir("score/chosen.json"),
+        cells=seed_cells,
+    output:
+        seed_dir("retrain~{mode}/cells.csv"),
+    log:
+        seed_dir("logs/collect_cells~{mode}.log"),
+    params:
+        reference_scorer=REFERENCE_SCORER,
+    script:
+        "../scripts/collect_cells.py"
 
 
 rule noise_table:

