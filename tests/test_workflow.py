@@ -272,6 +272,16 @@ def test_figures_target_rebuilds_without_training(tiny_run):
 
 
 @pytest.mark.e2e
+def test_report_holds_every_table_and_figure(tiny_run):
+    run = snakemake(tiny_run, TINY, "--report", "results/report.html")
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = (tiny_run / "results/report.html").read_text()
+    for name in ("table1.csv", "table2.csv", "effects.csv", "performance.png", "scorers.png", "before_after.png",
+                 "output_space.html", "cluster_composition.png"):
+        assert name in report
+
+
+@pytest.mark.e2e
 def test_noise_study_table(tiny_run):
     run = snakemake(tiny_run, TINY, "noise")
     assert run.returncode == 0, run.stderr[-3000:]

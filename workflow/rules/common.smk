@@ -24,7 +24,11 @@ def baseline_not_run(method):
 
 
 BASELINES = [m for m in config["baselines"]["methods"] if baseline_not_run(m) is None]
-NOT_RUN = {m: baseline_not_run(m) for m in config["baselines"]["methods"] if baseline_not_run(m)}
+NOT_RUN = {
+    m: baseline_not_run(m)
+    for m in config["baselines"]["methods"]
+    if baseline_not_run(m)
+}
 # A retrained cell's method: the n = 0 control, a control, a baseline, or one generation file.
 METHOD_PATTERN = "|".join(
     [*CONTROLS, *BASELINES, rf"generated/cluster~\d+/({'|'.join(LLMS)})/shots~\d+"]
@@ -129,17 +133,32 @@ def retrain_cells(mode, counts):
 
 def seed_cells(wildcards):
     """Every retrained cell of one (dataset, seed, mode): the control, the controls, the
-    baselines and one generation file per distinct chosen cluster (known after scoring)."""
+    baselines and one generation file per distinct chosen cluster (known after scoring).
+    """
     import json
 
-    chosen_file = checkpoints.choose_clusters.get(dataset=wildcards.dataset, seed=wildcards.seed).output[0]
+    chosen_file = checkpoints.choose_clusters.get(
+        dataset=wildcards.dataset, seed=wildcards.seed
+    ).output[0]
     with open(chosen_file) as handle:
         clusters = sorted({c for c in json.load(handle).values() if c is not None})
     methods = [*CONTROLS, *BASELINES]
-    methods += [f"generated/cluster~{c}/{llm}/shots~{k}" for c in clusters for llm in LLMS for k in SHOTS]
+    methods += [
+        f"generated/cluster~{c}/{llm}/shots~{k}"
+        for c in clusters
+        for llm in LLMS
+        for k in SHOTS
+    ]
     cells = [f"retrain~{wildcards.mode}/control/n~0/metrics.json"]
-    cells += [f"retrain~{wildcards.mode}/{m}/n~{n}/metrics.json" for m in methods for n in COUNTS]
-    return [seed_dir(cell).format(dataset=wildcards.dataset, seed=wildcards.seed) for cell in cells]
+    cells += [
+        f"retrain~{wildcards.mode}/{m}/n~{n}/metrics.json"
+        for m in methods
+        for n in COUNTS
+    ]
+    return [
+        seed_dir(cell).format(dataset=wildcards.dataset, seed=wildcards.seed)
+        for cell in cells
+    ]
 
 
 def noise_inputs():
@@ -186,7 +205,11 @@ FIRST_SEED = SEEDS[0]  # the seed whose exploration the per-dataset figures show
 
 def report_targets():
     """Every table and figure of the paper's results (target: figures)."""
-    tables = expand("results/tables/{table}.{ext}", table=["table1", "table2", "effects"], ext=["csv", "md"])
+    tables = expand(
+        "results/tables/{table}.{ext}",
+        table=["table1", "table2", "effects"],
+        ext=["csv", "md"],
+    )
     figures = ["results/figures/performance.png", "results/figures/scorers.png"]
     figures += expand(
         "results/figures/{dataset}/{name}",
@@ -198,7 +221,8 @@ def report_targets():
 
 def figure_cell():
     """The retrained cell whose movement the before/after map shows: the reference scorer's
-    cluster, the first LLM, the most shots and the largest count (a fixed choice, not the best)."""
+    cluster, the first LLM, the most shots and the largest count (a fixed choice, not the best).
+    """
     shots = max(config["augment"]["shots"])
     return f"{LLMS[0]}/shots~{shots}", max(config["augment"]["counts"])
 
@@ -212,7 +236,11 @@ def dataset_figure_inputs(wildcards):
     with open(chosen_file) as handle:
         cluster = json.load(handle).get(REFERENCE_SCORER)
     generation, n = figure_cell()
-    cell = f"generated/cluster~{cluster}/{generation}/n~{n}" if cluster is not None else "control/n~0"
+    cell = (
+        f"generated/cluster~{cluster}/{generation}/n~{n}"
+        if cluster is not None
+        else "control/n~0"
+    )
     inputs = {
         "points": seed_dir("explore/points.parquet"),
         "clusters": seed_dir("explore/clusters.csv"),

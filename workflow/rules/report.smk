@@ -10,9 +10,17 @@ rule tables:
             category="Results",
         ),
         effects_md="results/tables/effects.md",
-        table1=report("results/tables/table1.csv", caption="../report/table1.rst", category="Results"),
+        table1=report(
+            "results/tables/table1.csv",
+            caption="../report/table1.rst",
+            category="Results",
+        ),
         table1_md="results/tables/table1.md",
-        table2=report("results/tables/table2.csv", caption="../report/table2.rst", category="Results"),
+        table2=report(
+            "results/tables/table2.csv",
+            caption="../report/table2.rst",
+            category="Results",
+        ),
         table2_md="results/tables/table2.md",
     log:
         "results/tables/logs/tables.log",
