@@ -109,6 +109,7 @@ def retrain_inputs(wildcards):
         "base_metrics": seed_dir("base/metrics.json"),
         "points": seed_dir("explore/points.parquet"),
         "explore_outputs": seed_dir("base/outputs/explore.parquet"),
+        "test_outputs": seed_dir("base/outputs/test.parquet"),
         "chosen": seed_dir("score/chosen.json"),
     }
     if method != "control":
@@ -245,8 +246,8 @@ def dataset_figure_inputs(wildcards):
         "points": seed_dir("explore/points.parquet"),
         "clusters": seed_dir("explore/clusters.csv"),
         "projection": seed_dir("explore/projection.npz"),
-        "explore_outputs": seed_dir("base/outputs/explore.parquet"),
         "chosen": seed_dir("score/chosen.json"),
+        "control": seed_dir(f"retrain~{MODE}/control/n~0/metrics.json"),
         "cell": seed_dir(f"retrain~{MODE}/{cell}/metrics.json"),
     }
     return {key: path.format(**where) for key, path in inputs.items()}

@@ -45,6 +45,8 @@ with log_to(snakemake.log[0]) as log:
             base = io.read_json(snakemake.input.base_metrics)
             outputs = pd.read_parquet(snakemake.input.explore_outputs)
             group_logits = outputs.iloc[group_rows][classifier.logit_columns(outputs)].to_numpy()
+            tested = pd.read_parquet(snakemake.input.test_outputs)
+            test_logits = tested[classifier.logit_columns(tested)].to_numpy()
             metrics.update(accuracy=base["test"]["accuracy"], n_test=base["test"]["n"], seconds=0.0, reused="base model")
         else:
             run_cache = None if cached is None else {**cached, **({"added": cached["added"][:n]} if n else {})}
@@ -54,7 +56,7 @@ with log_to(snakemake.log[0]) as log:
                 head=retrain.HeadSettings(**config.get("head", {})),
                 cached_features=run_cache,
             )
-            group_logits = logits[len(test):]
+            group_logits, test_logits = logits[len(test):], logits[: len(test)]
             correct = logits[: len(test)].argmax(axis=1) == test["label"].to_numpy()
             metrics.update(record, accuracy=float(correct.mean()), n_test=len(test))
         group_correct = group_logits.argmax(axis=1) == group["label"].to_numpy()
@@ -64,5 +66,7 @@ with log_to(snakemake.log[0]) as log:
             for c in chosen
         }
         metrics["group_logits"] = {i: row.tolist() for i, row in zip(group["id"], group_logits)}
+        # this model's own output range on test: maps its logits into a normalised space like the Explorer's
+        metrics["test_logit_range"] = {"low": test_logits.min(axis=0).tolist(), "high": test_logits.max(axis=0).tolist()}
         io.write_json(metrics, output)
         log.info("%s n=%d: accuracy %.4f", method, n, metrics["accuracy"])

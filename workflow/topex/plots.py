@@ -87,30 +87,36 @@ def _save(fig, path: str) -> None:
 
 def performance(table: pd.DataFrame, path: str) -> None:
     """Paper Fig. 3/6: paired accuracy delta vs number of added points, per dataset, every
-    method against the baselines and controls, with 95% intervals."""
+    method against the baselines and controls, with 95% intervals; overall (top) and on the
+    chosen cluster's own points (bottom, in-group)."""
     sns.set_theme(style="whitegrid", context="notebook")
     ran = table[table["status"] == "ran"]
     datasets = list(table["dataset"].unique())
-    fig, axes = plt.subplots(1, len(datasets), figsize=(7 * len(datasets), 5.5), squeeze=False)
+    fig, axes = plt.subplots(2, len(datasets), figsize=(7 * len(datasets), 10), squeeze=False)
     labels = list(ran["label"].unique())
     palette = dict(zip(labels, sns.color_palette("tab10", n_colors=max(len(labels), 1))))
-    for ax, dataset in zip(axes[0], datasets):
+    counts = sorted(table["n"].unique())
+    for column, dataset in enumerate(datasets):
         rows = ran[ran["dataset"] == dataset]
-        for k, (label, method) in enumerate(rows.groupby("label", sort=False)):
-            x = method["n"].to_numpy() * (1 + 0.015 * (k - len(labels) / 2))  # dodge the bars
-            y = 100 * method["delta"].to_numpy()
-            err = 100 * np.vstack([(method["delta"] - method["low"]).to_numpy(),
-                                   (method["high"] - method["delta"]).to_numpy()])
-            dashed = label.startswith(("oracle", "random"))
-            ax.errorbar(x, y, yerr=np.nan_to_num(err), marker="o", capsize=3, label=label, color=palette[label],
-                        linestyle="--" if dashed else "-", alpha=0.85)
-        ax.axhline(0, color="black", linewidth=0.8)
-        not_run = table[(table["dataset"] == dataset) & (table["status"] != "ran")]["label"].unique()
-        note = f"\nnot run: {', '.join(not_run)}" if len(not_run) else ""
-        ax.set(xscale="log", xlabel="added points n", ylabel="accuracy − control (percentage points)",
-               title=f"{dataset} (base {100 * rows['base_accuracy'].iloc[0]:.1f} %){note}" if len(rows) else dataset)
-        ax.set_xticks(sorted(table["n"].unique()), labels=[str(n) for n in sorted(table["n"].unique())])
-    axes[0][-1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)
+        for row, (prefix, what) in enumerate((("", "test set"), ("in_group_", "chosen cluster's points"))):
+            ax = axes[row][column]
+            for k, (label, method) in enumerate(rows.groupby("label", sort=False)):
+                x = method["n"].to_numpy() * (1 + 0.015 * (k - len(labels) / 2))  # dodge the bars
+                delta, low, high = (method[f"{prefix}{c}"].to_numpy() for c in ("delta", "low", "high"))
+                err = 100 * np.vstack([delta - low, high - delta])
+                ax.errorbar(x, 100 * delta, yerr=np.nan_to_num(err), marker="o", capsize=3, label=label,
+                            color=palette[label], linestyle="--" if label.startswith(("oracle", "random")) else "-",
+                            alpha=0.85)
+            ax.axhline(0, color="black", linewidth=0.8)
+            not_run = table[(table["dataset"] == dataset) & (table["status"] != "ran")]["label"].unique()
+            note = f"\nno result (not run or skipped): {', '.join(not_run)}" if len(not_run) and row == 0 else ""
+            base = f" (base {100 * rows['base_accuracy'].iloc[0]:.1f} %)" if len(rows) and row == 0 else ""
+            ax.set(xscale="log", xlabel="added points n", ylabel=f"accuracy − control, {what} (pp)",
+                   title=f"{dataset}: {what}{base}{note}")
+            ax.set_xticks(counts, labels=[str(n) for n in counts])
+    handles = [plt.Line2D([], [], color=palette[label], marker="o", label=label,
+                          linestyle="--" if label.startswith(("oracle", "random")) else "-") for label in labels]
+    axes[0][-1].legend(handles=handles, loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)
     _save(fig, path)
 
 
@@ -127,19 +133,20 @@ def scorer_bars(table: pd.DataFrame, path: str) -> None:
     _save(fig, path)
 
 
-def before_after(points: pd.DataFrame, cluster: int | None, after_xy: np.ndarray | None, title: str, path: str) -> None:
-    """Paper Fig. 2/4: the chosen cluster's points in the output space before augmentation and
-    where the retrained classifier puts them (on the same SparsePCA axes)."""
+def before_after(points: pd.DataFrame, before: np.ndarray | None, after: np.ndarray | None, title: str,
+                 path: str) -> None:
+    """Paper Fig. 2/4: where the n = 0 control and the retrained classifier put the chosen
+    cluster's points, on the Explorer's SparsePCA axes, over the base model's map."""
     sns.set_theme(style="whitegrid", context="notebook")
     fig, ax = plt.subplots(figsize=(8, 6.5))
-    ax.scatter(points["x"], points["y"], s=8, color="#cccccc", linewidth=0, label="explore points")
-    if cluster is not None and after_xy is not None:
-        members = points[points["cluster"] == cluster]
-        ax.scatter(members["x"], members["y"], s=30, color="#c0392b", label="cluster, before")
-        ax.scatter(after_xy[:, 0], after_xy[:, 1], s=30, color="#2c7fb8", label="cluster, after")
-        for (x0, y0), (x1, y1) in zip(members[["x", "y"]].to_numpy(), after_xy):
+    ax.scatter(points["x"], points["y"], s=8, color="#cccccc", linewidth=0, label="explore points (base model)")
+    if before is not None and after is not None:
+        ax.scatter(before[:, 0], before[:, 1], s=30, color="#c0392b", label="cluster, control (n = 0)")
+        ax.scatter(after[:, 0], after[:, 1], s=30, color="#2c7fb8", label="cluster, after augmentation")
+        for (x0, y0), (x1, y1) in zip(before, after):
             ax.annotate("", (x1, y1), (x0, y0), arrowprops={"arrowstyle": "->", "color": "#555555", "lw": 0.8})
-    ax.set(xlabel="SparsePCA component 1", ylabel="SparsePCA component 2", title=title)
+    ax.set(xlabel="SparsePCA component 1", ylabel="SparsePCA component 2")
+    ax.set_title(title, fontsize=9)
     ax.legend(loc="best", fontsize=8)
     _save(fig, path)
 
