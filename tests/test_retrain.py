@@ -106,3 +106,15 @@ def test_paired_statistics_by_hand():
     assert sign_flip_p(np.array([0.1, 0.2, 0.3])) == pytest.approx(0.25)  # the smallest with 3 seeds
     assert verdict(0.01, 0.03) == "gain" and verdict(-0.03, -0.01) == "loss"
     assert np.isnan(mean_interval(np.array([0.1]))[1])
+
+
+def test_in_group_accuracy_leaves_out_the_cells_own_sources():
+    from topex.retrain import finite, in_group
+
+    group = pd.DataFrame({"id": ["a", "b", "c", "d"], "cluster": [3, 3, 3, 5], "label": [0, 1, 1, 0]})
+    logits = np.array([[2.0, 0.0], [0.0, 1.0], [1.0, 0.0], [-np.inf, 0.0]])
+    result = in_group(group, finite(logits), [3, 5], left_out={"a"})
+    # cluster 3 without "a": b right, c wrong; cluster 5: d predicted 1, label 0
+    assert result["group"]["3"] == {"accuracy": 0.5, "n": 2, "left_out": 1}
+    assert result["group"]["5"] == {"accuracy": 0.0, "n": 1, "left_out": 0}
+    assert result["group_logits"]["d"] == [-1.0, 0.0]  # -inf replaced by the lowest finite logit

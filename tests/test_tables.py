@@ -10,6 +10,7 @@ from topex.io import write_jsonl
 from topex.tables import effects, table1, table2, table2_markdown
 
 CHOSEN = {"density": 3, "pairwise": 3, "cosine": 5, "weighted": 5, "ctc": None}
+GENERATIONS = [("llm", 0)]
 
 
 def metrics(seed, method, n, accuracy, group):
@@ -28,14 +29,16 @@ def seed_cells(seed, shift):
 
 
 def all_cells():
-    return pd.concat([cell_rows(seed_cells(s, shift), CHOSEN, "weighted") for s, shift in ((0, 0.0), (1, 0.05), (2, -0.02))],
+    return pd.concat([cell_rows(seed_cells(s, shift), CHOSEN, "weighted", GENERATIONS, [1]) for s, shift in ((0, 0.0), (1, 0.05), (2, -0.02))],
                      ignore_index=True)
 
 
 def test_generations_fan_out_to_the_scorers_that_chose_them_and_pair_with_their_seed():
-    rows = cell_rows(seed_cells(1, 0.05), CHOSEN, "weighted")
+    rows = cell_rows(seed_cells(1, 0.05), CHOSEN, "weighted", GENERATIONS, [1])
     topex = rows[rows["family"] == "topex"]
-    assert sorted(topex["scorer"]) == ["cosine", "density", "pairwise", "weighted"]  # ctc chose nothing
+    assert sorted(topex["scorer"]) == ["cosine", "ctc", "density", "pairwise", "weighted"]
+    ctc = topex[topex["scorer"] == "ctc"].iloc[0]  # chose nothing: a skipped row, not a missing one
+    assert ctc["skipped"] == "no candidate cluster chosen" and np.isnan(ctc["delta"])
     density = topex[topex["scorer"] == "density"].iloc[0]
     assert density["cluster"] == 3 and density["delta"] == pytest.approx(0.01)
     assert density["in_group_accuracy"] == 0.5 and density["in_group_delta"] == pytest.approx(0.25)
@@ -54,6 +57,8 @@ def test_effects_are_paired_over_seeds_and_skipped_seeds_counted():
     assert cosine["low"] == pytest.approx(0.04 - 4.302653 * 0.01 / np.sqrt(3), rel=1e-5)
     assert cosine["verdict"] == "gain" and cosine["p"] == pytest.approx(0.25)
     assert cosine["base_accuracy"] == pytest.approx(np.mean([0.80, 0.85, 0.78]))
+    ctc = effect[effect["scorer"] == "ctc"].iloc[0]
+    assert ctc["seeds"] == 0 and ctc["skipped_seeds"] == 3
     oracle = effect[effect["method"] == "oracle"].iloc[0]
     assert oracle["seeds"] == 0 and oracle["skipped_seeds"] == 3
 
@@ -73,6 +78,7 @@ def test_table1_shares_of_the_best_scorer():
     assert table.loc["cosine", "share_of_best"] == pytest.approx(100)
     assert table.loc["density", "share_of_best"] == pytest.approx(100 * 0.01 / 0.04)
     assert table.loc["ctc", "cells"] == 0 and np.isnan(table.loc["ctc", "share_of_best"])
+    assert table.loc["ctc", "skipped_cell_seeds"] == 3 and table.loc["cosine", "common_cells"] == 1
 
 
 def test_added_points_come_in_rank_order_accepted_only(tmp_path):

@@ -290,13 +290,13 @@ def test_noise_study_table(tiny_run):
     assert (table["seeds"] == 2).all()
     for row in table.itertuples():
         control = {
-            seed: json.loads((tiny_run / f"results/{row.dataset}/seed~{seed}/retrain~{row.mode}/control/n~0/metrics.json")
+            seed: json.loads((tiny_run / f"results/{row.dataset}/seed~{seed}/noise~{row.mode}/control/n~0/metrics.json")
                              .read_text())
             for seed in (0, 1)
         }
         assert all(c["mode"] == row.mode for c in control.values())
         random = {
-            seed: json.loads((tiny_run / f"results/{row.dataset}/seed~{seed}/retrain~{row.mode}/random/n~2/metrics.json")
+            seed: json.loads((tiny_run / f"results/{row.dataset}/seed~{seed}/noise~{row.mode}/random/n~2/metrics.json")
                              .read_text())["accuracy"]
             for seed in (0, 1)
         }

@@ -8,21 +8,6 @@ rule prepare_wordnet:
         "../scripts/prepare_wordnet.py"
 
 
-def baseline_inputs(wildcards):
-    """The chosen cluster's points, the training texts (no copies), and what the recipe needs:
-    WordNet (EDA) or the seed's classifier (A2T's word importance and goal)."""
-    inputs = {
-        "points": seed_dir("explore/points.parquet"),
-        "chosen": seed_dir("score/chosen.json"),
-        "train": "results/{dataset}/data/train.parquet",
-    }
-    if wildcards.method == "eda":
-        inputs["wordnet"] = "resources/wordnet"
-    if wildcards.method == "a2t":
-        inputs["model"] = seed_dir("base/model")
-    return {key: path.format(**wildcards) for key, path in inputs.items()}
-
-
 rule baseline:
     """A TextAttack-recipe baseline (EDA, A2T, CLARE) on the reference scorer's cluster, at the
     largest count, in the generations' JSONL schema (paper §3.1)."""
@@ -36,9 +21,9 @@ rule baseline:
         method="|".join(BASELINES) or "none",
     threads: 2
     resources:
-        gpu=lambda wildcards: 0 if wildcards.method == "eda" else 1,
+        gpu=lambda wildcards: 0 if wildcards.method == "eda" else 1,  # A2T: classifier; CLARE: masked LM
     params:
-        baselines=config["baselines"],
+        baselines=baseline_settings,
         classifier=config["classifier"],
         largest_count=max(config["augment"]["counts"]),
         scorer=REFERENCE_SCORER,

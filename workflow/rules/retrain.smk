@@ -53,7 +53,7 @@ rule retrain_control:
     params:
         counts=[0],
         classifier=config["classifier"],
-        retrain=config["retrain"],
+        retrain=RETRAIN_SETTINGS,
     script:
         "../scripts/retrain.py"
 
@@ -76,7 +76,31 @@ rule retrain:
     params:
         counts=[int(n) for n in COUNTS],
         classifier=config["classifier"],
-        retrain=config["retrain"],
+        retrain=RETRAIN_SETTINGS,
+    script:
+        "../scripts/retrain.py"
+
+
+rule noise_cell:
+    """One cell of the noise study (control, oracle or random at one count), apart from the grid
+    so that the study retrains only the count it reports."""
+    input:
+        unpack(retrain_inputs),
+    output:
+        seed_dir("noise~{mode}/{method}/n~{n}/metrics.json"),
+    log:
+        seed_dir("logs/noise~{mode}/{method}_n~{n}.log"),
+    wildcard_constraints:
+        mode="full|continue|head",
+        method="control|oracle|random",
+        n=r"\d+",
+    threads: 4
+    resources:
+        gpu=1,
+    params:
+        counts=lambda wildcards: [int(wildcards.n)],
+        classifier=config["classifier"],
+        retrain=RETRAIN_SETTINGS,
     script:
         "../scripts/retrain.py"
 
@@ -92,6 +116,9 @@ rule collect_cells:
         seed_dir("logs/collect_cells~{mode}.log"),
     params:
         reference_scorer=REFERENCE_SCORER,
+        llms=LLMS,
+        shots=[int(k) for k in SHOTS],
+        counts=[int(n) for n in COUNTS],
     script:
         "../scripts/collect_cells.py"
 

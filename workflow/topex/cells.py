@@ -31,8 +31,14 @@ def _group(metrics: dict, cluster) -> tuple[float, int]:
     return (entry["accuracy"], entry["n"]) if entry else (np.nan, 0)
 
 
-def cell_rows(cells: list[dict], chosen: dict[str, int | None], reference_scorer: str) -> pd.DataFrame:
-    """The rows of one (dataset, seed, mode) from its metrics records (the control's among them)."""
+def cell_rows(cells: list[dict], chosen: dict[str, int | None], reference_scorer: str,
+              generations: list[tuple[str, int]], counts: list[int]) -> pd.DataFrame:
+    """The rows of one (dataset, seed, mode) from its metrics records (the control's among them).
+
+    A scorer that chose no cluster still gets its rows (every LLM, shots and count of
+    ``generations`` × ``counts``), marked skipped, so that tables count the seed as skipped
+    rather than silently averaging over fewer seeds.
+    """
     controls = [m for m in cells if m["method"] == "control"]
     if len(controls) != 1:
         raise ValueError(f"expected one n = 0 control among the cells, found {len(controls)}")
@@ -52,6 +58,12 @@ def cell_rows(cells: list[dict], chosen: dict[str, int | None], reference_scorer
         else:
             rows.append({**base, "family": metrics["method"], "method": metrics["method"], "scorer": "", "llm": "",
                          "shots": np.nan, "cluster": reference, **_in_group(metrics, control, reference)})
+    for scorer in sorted(s for s, c in chosen.items() if c is None):
+        rows += [{"dataset": control["dataset"], "seed": control["seed"], "mode": control["mode"], "n": n,
+                  "accuracy": np.nan, "skipped": "no candidate cluster chosen", "seconds": np.nan, "family": "topex",
+                  "method": topex_method(llm, shots), "scorer": scorer, "llm": llm, "shots": shots, "cluster": None,
+                  "in_group_accuracy": np.nan, "in_group_n": 0, "in_group_delta": np.nan}
+                 for llm, shots in generations for n in counts]
     frame = pd.DataFrame(rows)
     frame["delta"] = frame["accuracy"] - control["accuracy"]
     frame["cluster"] = frame["cluster"].astype("Int64")

@@ -104,7 +104,7 @@ def performance(table: pd.DataFrame, path: str) -> None:
                 x = method["n"].to_numpy() * (1 + 0.015 * (k - len(labels) / 2))  # dodge the bars
                 delta, low, high = (method[f"{prefix}{c}"].to_numpy() for c in ("delta", "low", "high"))
                 err = 100 * np.vstack([delta - low, high - delta])
-                ax.errorbar(x, 100 * delta, yerr=np.nan_to_num(err), marker="o", capsize=3, label=label,
+                ax.errorbar(x, 100 * delta, yerr=err, marker="o", capsize=3, label=label,
                             color=palette[label], linestyle="--" if label.startswith(("oracle", "random")) else "-",
                             alpha=0.85)
             ax.axhline(0, color="black", linewidth=0.8)
@@ -133,13 +133,14 @@ def scorer_bars(table: pd.DataFrame, path: str) -> None:
     _save(fig, path)
 
 
-def before_after(points: pd.DataFrame, before: np.ndarray | None, after: np.ndarray | None, title: str,
+def before_after(background: np.ndarray, before: np.ndarray | None, after: np.ndarray | None, title: str,
                  path: str) -> None:
     """Paper Fig. 2/4: where the n = 0 control and the retrained classifier put the chosen
-    cluster's points, on the Explorer's SparsePCA axes, over the base model's map."""
+    cluster's points (2D positions), over the control's map of every explore point."""
     sns.set_theme(style="whitegrid", context="notebook")
     fig, ax = plt.subplots(figsize=(8, 6.5))
-    ax.scatter(points["x"], points["y"], s=8, color="#cccccc", linewidth=0, label="explore points (base model)")
+    ax.scatter(background[:, 0], background[:, 1], s=8, color="#cccccc", linewidth=0,
+               label="explore points (control)")
     if before is not None and after is not None:
         ax.scatter(before[:, 0], before[:, 1], s=30, color="#c0392b", label="cluster, control (n = 0)")
         ax.scatter(after[:, 0], after[:, 1], s=30, color="#2c7fb8", label="cluster, after augmentation")

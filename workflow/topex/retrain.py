@@ -141,3 +141,30 @@ def retrain(
         raise ValueError(f"retrain.mode: unknown mode '{mode}' (one of {', '.join(MODES)})")
     record["seconds"] = time.perf_counter() - started
     return logits, record
+
+
+def finite(logits: np.ndarray) -> np.ndarray:
+    """Logits with head mode's -inf (a class the refit never saw) replaced by one less than the
+    lowest finite value, so that ranges, maps and JSON stay finite and the argmax is unchanged."""
+    logits = np.asarray(logits, dtype=np.float64)
+    bad = ~np.isfinite(logits)
+    if not bad.any():
+        return logits
+    return np.where(bad, logits[~bad].min() - 1.0 if (~bad).any() else 0.0, logits)
+
+
+def in_group(group: pd.DataFrame, logits: np.ndarray, clusters: list[int], left_out: set) -> dict:
+    """Accuracy on each chosen cluster's explore points (in-group), leaving out the points the
+    cell added or derived its points from (the oracle's and the baselines' sources), which would
+    otherwise be tested on their own training data; with every point's logits, for the maps."""
+    correct = logits.argmax(axis=1) == group["label"].to_numpy()
+    kept = ~group["id"].isin(left_out).to_numpy()
+    result = {}
+    for cluster in clusters:
+        members = (group["cluster"] == cluster).to_numpy() & kept
+        result[str(cluster)] = {
+            "accuracy": float(correct[members].mean()) if members.any() else float("nan"),
+            "n": int(members.sum()),
+            "left_out": int(((group["cluster"] == cluster).to_numpy() & ~kept).sum()),
+        }
+    return {"group": result, "group_logits": {i: row.tolist() for i, row in zip(group["id"], logits)}}

@@ -8,8 +8,9 @@
              scorer's cluster; baselines that could not run are listed with the reason.
 ``table1``   Table 1: each scorer's share of the best improvement per dataset. The paper's
              percentage is "the average improvement by using the corresponding filter" relative
-             to the best scorer; here a scorer's improvement is the mean paired delta over all its
-             cells (LLMs × shots × counts), and the share is undefined (n/a) when no scorer improves.
+             to the best scorer; here a scorer's improvement is the mean paired delta over its cells
+             (LLMs × shots × counts) that ran for every scorer, and the share is undefined (n/a)
+             when no scorer improves.
 """
 
 from __future__ import annotations
@@ -74,16 +75,25 @@ def table2(effect: pd.DataFrame, reference_scorer: str, baselines: list[str], no
 
 
 def table1(effect: pd.DataFrame, scorers: list[str]) -> pd.DataFrame:
-    """Table 1: per dataset and scorer, the mean and best paired delta of its TopEx cells and
-    its share (%) of the best scorer's mean delta."""
-    topex = effect[(effect["family"] == "topex") & (effect["seeds"] > 0)]
+    """Table 1: per dataset and scorer, the mean paired delta of its TopEx cells and its share
+    (%) of the best scorer's. The mean is taken over the cells (LLM × shots × n) that ran for
+    every scorer with results, so that no scorer is compared on an easier set; the best cell and
+    the skipped cells are listed too."""
+    topex = effect[effect["family"] == "topex"]
+    ran = topex[topex["seeds"] > 0]
     rows = []
     for dataset in sorted(effect["dataset"].unique()):
+        here = ran[ran["dataset"] == dataset]
+        cell_sets = [set(zip(g["method"], g["n"])) for _, g in here.groupby("scorer")]
+        common = set.intersection(*cell_sets) if cell_sets else set()
         for scorer in scorers:
-            cells = topex[(topex["dataset"] == dataset) & (topex["scorer"] == scorer)]
+            cells = here[here["scorer"] == scorer]
+            shared = cells[[(m, n) in common for m, n in zip(cells["method"], cells["n"])]]
             best = cells.loc[cells["delta"].idxmax()] if len(cells) else None
-            rows.append({"dataset": dataset, "scorer": scorer, "cells": len(cells),
-                         "mean_delta": cells["delta"].mean() if len(cells) else np.nan,
+            skipped = topex[(topex["dataset"] == dataset) & (topex["scorer"] == scorer)]["skipped_seeds"].sum()
+            rows.append({"dataset": dataset, "scorer": scorer, "cells": len(cells), "common_cells": len(shared),
+                         "skipped_cell_seeds": int(skipped),
+                         "mean_delta": shared["delta"].mean() if len(shared) else np.nan,
                          "best_delta": best["delta"] if best is not None else np.nan,
                          "best_cell": f"{method_label(best['method'])}, n={best['n']}" if best is not None else ""})
     table = pd.DataFrame(rows)
