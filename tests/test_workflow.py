@@ -225,9 +225,12 @@ def test_baselines_augment_the_reference_cluster_in_the_generation_schema(tiny_r
             assert records == []
             continue
         assert records and all(r["method"] == method and r["cluster"] == cluster for r in records)
+        size = int((points["cluster"] == cluster).sum())
         for record in records:
             source = points.loc[record["source_id"]]
-            assert source["cluster"] == cluster and record["label"] == source["label"]  # labels kept
+            assert record["label"] == source["label"]  # labels kept
+            # the cluster's own points first, then (a small cluster) its nearest explore points
+            assert record["source_in_cluster"] == (source["cluster"] == cluster) == (record["attempt"] < size)
             assert record["accepted"] == (record["reason"] is None)
             if dataset == "tiny_pairs":
                 assert record["text"] == source["text"]  # the premise is kept

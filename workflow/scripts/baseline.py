@@ -1,10 +1,12 @@
-"""Augment the reference scorer's cluster with one baseline recipe, at the largest count."""
+"""Augment the reference scorer's cluster (and, if it is small, its region) with one baseline
+recipe, at the largest count."""
 
 import pandas as pd
 import torch
 
 from topex import baselines, io
 from topex.augmenter import cell_seed, training_keys
+from topex.controls import oracle_points
 from topex.logs import log_to
 
 with log_to(snakemake.log[0]) as log:
@@ -17,18 +19,22 @@ with log_to(snakemake.log[0]) as log:
         io.write_jsonl([], snakemake.output[0])
     else:
         points = pd.read_parquet(snakemake.input.points)
-        members = points[points["cluster"] == cluster]
+        seed = cell_seed(wildcards.dataset, wildcards.seed, cluster, method)
+        attempts = settings.get("attempts_per_point", 3)
+        # the cluster's points in a seeded order, then its nearest explore points (as the oracle)
+        sources = oracle_points(points, cluster, params.largest_count * attempts, seed)
         augmenter = baselines.make_augmenter(
             method, settings, params.classifier,
             model_dir=snakemake.input.get("model"), wordnet_dir=snakemake.input.get("wordnet"),
         )
         records = baselines.augment_cluster(
-            augmenter, method, members, training_keys(pd.read_parquet(snakemake.input.train)),
-            params.largest_count, settings.get("attempts_per_point", 3),
-            cell_seed(wildcards.dataset, wildcards.seed, cluster, method),
+            augmenter, method, sources, training_keys(pd.read_parquet(snakemake.input.train)),
+            params.largest_count, attempts, seed,
         )
+        name = points.loc[points["cluster"] == cluster, "cluster_name"].iloc[0]
+        in_cluster = set(points.loc[points["cluster"] == cluster, "id"])
         for record in records:
-            record.update(cluster=cluster, cluster_name=members["cluster_name"].iloc[0])
+            record.update(cluster=cluster, cluster_name=name, source_in_cluster=record["source_id"] in in_cluster)
         io.write_jsonl(records, snakemake.output[0])
         accepted = sum(r["accepted"] for r in records)
         seconds = sum(r["seconds"] for r in records)

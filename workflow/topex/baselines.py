@@ -1,10 +1,13 @@
-"""The baselines' common driver: augment a seeded random set of the chosen cluster's points.
+"""The baselines' common driver: augment source points drawn from the chosen cluster.
 
 Paper §3.1: the datasets are augmented with EDA, CLARE and A2T "as provided by TextAttack", and
 the clusters are optimised "with a random set of the augmented data". Here every baseline takes
-source points drawn at random (seeded) from the chosen cluster, keeps each source's label, and
-writes one augmented point per source, in the same JSONL schema as the LLM generations, so that
-retraining treats every method alike. Attempt ``i`` uses source ``order[i % size]`` and the
+its sources in the order the oracle control draws real points (``controls.oracle_points``): the
+chosen cluster's points in a seeded random order, then, when the cluster is smaller than the
+attempts need, the explore points nearest to it in the output space (its region). A recipe that is
+deterministic per source (A2T) thus still finds enough distinct points. Each source keeps its
+label, and each attempt writes one augmented point, in the same JSONL schema as the LLM
+generations, so that retraining treats every method alike. Attempt ``i`` uses source ``i`` and the
 random generator seeded with ``seed + i``: the first n accepted points of a run asked for 10 are
 what a run asked for n would accept (unless that smaller run ran out of its n × attempts_per_point
 attempts first), so one file serves every count.
@@ -46,27 +49,27 @@ class WordAugmenter(Protocol):
 def augment_cluster(
     augmenter: WordAugmenter,
     method: str,
-    cluster_points: pd.DataFrame,
+    sources: pd.DataFrame,
     training: set[str],
     count: int,
     attempts_per_point: int,
     seed: int,
 ) -> list[dict]:
-    """Augment source points of the cluster until ``count`` are accepted or attempts run out.
+    """Augment ``sources`` in order (cycling if there are fewer than the attempts) until ``count``
+    are accepted or the ``count × attempts_per_point`` attempts run out.
 
     A result is rejected when it is unchanged, a duplicate of an earlier result, or a copy of a
     training text. Every attempt is recorded, with its source and reason.
     """
-    if cluster_points.empty:
-        raise ValueError(f"{method}: the chosen cluster has no points to augment")
-    order = np.random.default_rng(seed).permutation(len(cluster_points))
+    if sources.empty:
+        raise ValueError(f"{method}: no source points to augment")
     seen: set[str] = set()
     records: list[dict] = []
     accepted = 0
     for attempt in range(count * attempts_per_point):
         if accepted == count:
             break
-        source = cluster_points.iloc[order[attempt % len(order)]]
+        source = sources.iloc[attempt % len(sources)]
         pair = source["text_pair"] if isinstance(source["text_pair"], str) else None
         started = time.perf_counter()
         result = augmenter.augment(source["text"], pair, int(source["label"]), np.random.default_rng(seed + attempt))
