@@ -66,7 +66,7 @@ def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedPr
     return subprocess.run(
         [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
          "--configfile", str(workdir / "tiny.yaml"), "--cores", "2", *args],
-        capture_output=True, text=True, env=env, timeout=900,
+        capture_output=True, text=True, env=env, timeout=1800,  # the tiny grid takes ~10 min on 2 cores
     )
 
 
