@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")  # files only; no display on cluster nodes
@@ -147,7 +149,7 @@ def before_after(background: np.ndarray, before: np.ndarray | None, after: np.nd
         for (x0, y0), (x1, y1) in zip(before, after):
             ax.annotate("", (x1, y1), (x0, y0), arrowprops={"arrowstyle": "->", "color": "#555555", "lw": 0.8})
     ax.set(xlabel="SparsePCA component 1", ylabel="SparsePCA component 2")
-    ax.set_title(title, fontsize=9)
+    ax.set_title("\n".join(textwrap.wrap(title, 90)), fontsize=9)
     ax.legend(loc="best", fontsize=8)
     _save(fig, path)
 
