@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORES  ?= all
 
-.PHONY: install run test bench noise dry-run-paper clean
+.PHONY: install run lint test bench noise dry-run-paper clean
 
 install: $(STAMP)
 
@@ -23,15 +23,23 @@ $(STAMP): pyproject.toml Makefile
 run: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/snakemake --cores $(CORES)
 
-test: $(STAMP)
+# Snakemake's linter and snakefmt (exit non-zero on any finding), then the test suite.
+lint: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/snakemake --lint
+	$(BIN)/snakefmt --check .
+
+test: lint
 	HF_HUB_OFFLINE=1 PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 noise: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/snakemake --cores $(CORES) noise
 
+# Run one after the other: each measures wall time on the whole machine.
 bench: $(STAMP)
-	HF_HUB_OFFLINE=1 $(BIN)/python bench/scorers.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/grid.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/training.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/generation.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/scorers.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/baselines.py
 
 dry-run-paper: $(STAMP)

@@ -36,7 +36,7 @@ class Stub:
 
     def create_completion(self, prompt, seed, **kwargs):
         self.calls.append((prompt, seed))
-        return {"choices": [{"text": self.answers(seed)}], "usage": {"completion_tokens": 7}}
+        return {"choices": [{"text": self.answers(seed)}], "usage": {"prompt_tokens": 30, "completion_tokens": 7}}
 
 
 def test_attempts_are_bounded_and_every_rejection_recorded():

@@ -5,8 +5,11 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -60,14 +63,18 @@ TINY = {
 SCORERS = TINY["scoring"]["scorers"]
 
 
-def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
+def snakemake_command(workdir: Path, config: dict, *args: str) -> tuple[list[str], dict]:
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(config))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
-         "--configfile", str(workdir / "tiny.yaml"), "--cores", "2", *args],
-        capture_output=True, text=True, env=env, timeout=1800,  # the tiny grid takes ~10 min on 2 cores
-    )
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
+               "--configfile", str(workdir / "tiny.yaml"), "--cores", "2", *args]
+    return command, env
+
+
+def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
+    command, env = snakemake_command(workdir, config, *args)
+    # the tiny grid takes ~10 min on 2 cores
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
 
 
 @pytest.fixture(scope="module")
@@ -306,6 +313,71 @@ def test_noise_study_table(tiny_run):
         paired = np.mean([random[s] - control[s]["accuracy"] for s in (0, 1)])
         assert row.random_delta == pytest.approx(paired, abs=1e-5)
     assert (tiny_run / "results/tables/noise.md").read_text().startswith("| dataset | mode |")
+
+
+def kill_when_running(workdir: Path, job_log: str, *args: str) -> None:
+    """Start the workflow and SIGKILL it, jobs included, as soon as a job writing ``job_log`` (a
+    glob) has started: a crash or a preempted node in the middle of that job."""
+    command, env = snakemake_command(workdir, TINY, *args)
+    with open(workdir / "killed.log", "a") as out:
+        run = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 900
+    while not list(workdir.glob(job_log)):
+        assert run.poll() is None, f"the run ended before a job wrote {job_log}"
+        assert time.monotonic() < deadline, f"no job wrote {job_log} within 15 min"
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+
+
+def comparable(path: Path):
+    """A result file's content, without the wall times it records."""
+    def drop_times(value):
+        if isinstance(value, dict):
+            return {k: drop_times(v) for k, v in value.items() if not re.search(r"(^|_)seconds$|per_second$", k)}
+        return [drop_times(v) for v in value] if isinstance(value, list) else value
+
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path).to_dict("list")
+    if path.suffix == ".npz":
+        with np.load(path) as arrays:
+            return {key: arrays[key].tolist() for key in arrays.files}
+    if path.suffix == ".json":
+        return drop_times(json.loads(path.read_text()))
+    if path.suffix == ".jsonl":
+        return [drop_times(json.loads(line)) for line in path.read_text().splitlines()]
+    if path.suffix == ".csv":
+        return drop_times(pd.read_csv(path, keep_default_na=False).to_dict("list"))
+    return path.read_bytes()
+
+
+@pytest.mark.e2e
+def test_killed_runs_resume_to_identical_results(tiny_run, tmp_path):
+    """Killed in the middle of a training job, then of a generation, the workflow resumes with
+    --rerun-incomplete and every result file equals the uninterrupted run's."""
+    (tmp_path / "pairs.csv").write_bytes((tiny_run / "pairs.csv").read_bytes())
+    seed = Path("results/bbc_small/seed~0")
+    target = str(seed / "retrain~head/cells.csv")
+    kill_when_running(tmp_path, f"{seed}/logs/train_base.log", target)
+    assert not (tmp_path / seed / "base/train.json").exists(), "killed after training had finished"
+    assert any((tmp_path / ".snakemake/incomplete").iterdir()), "no job was marked incomplete"
+    blocked = snakemake(tmp_path, TINY, target)
+    assert blocked.returncode != 0 and "--unlock" in blocked.stderr  # the killed run left its lock
+
+    assert snakemake(tmp_path, TINY, "--unlock").returncode == 0
+    kill_when_running(tmp_path, f"{seed}/logs/generate/*.log", "--rerun-incomplete", target)
+    generated = {log.name for log in (tmp_path / seed / "logs/generate").iterdir()}
+    assert len(list((tmp_path / seed / "generate").rglob("*.jsonl"))) < len(generated), "killed after generating"
+    assert snakemake(tmp_path, TINY, "--unlock").returncode == 0
+    resumed = snakemake(tmp_path, TINY, "--rerun-incomplete", target)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+
+    files = [p for p in (tmp_path / "results").rglob("*") if p.is_file() and "logs" not in p.parts]
+    assert len(files) > 50 and (tmp_path / target).is_file()
+    assert any((tmp_path / seed / "generate").rglob("*.jsonl")) and (tmp_path / seed / "base/train.json").is_file()
+    for path in files:
+        relative = path.relative_to(tmp_path)
+        assert comparable(path) == comparable(tiny_run / relative), f"{relative} differs from the uninterrupted run"
 
 
 @pytest.mark.e2e

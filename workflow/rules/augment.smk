@@ -4,6 +4,8 @@ rule prepare_llm:
         "resources/llm/{llm}.gguf",
     log:
         "resources/llm/{llm}.log",
+    conda:
+        "../../envs/llm.yaml"
     params:
         model=llm_model,
     script:
@@ -18,6 +20,8 @@ checkpoint choose_clusters:
         seed_dir("score/chosen.json"),
     log:
         seed_dir("logs/choose_clusters.log"),
+    conda:
+        "../../envs/explore.yaml"
     script:
         "../scripts/choose_clusters.py"
 
@@ -34,12 +38,15 @@ rule generate:
         seed_dir("generate/cluster~{cluster}/{llm}/shots~{shots}.jsonl"),
     log:
         seed_dir("logs/generate/cluster~{cluster}_{llm}_shots~{shots}.log"),
-    threads: 2
+    conda:
+        "../../envs/llm.yaml"
+    # One thread per job: on CPU, parallel single-thread generations outrun one two-thread job.
+    threads: 1
     resources:
-        gpu=1,
+        gpu=llm_gpus,
     params:
         llm=llm_config,
-        augment=config["augment"],
+        augment=generation_settings,
     script:
         "../scripts/generate.py"
 
@@ -53,6 +60,8 @@ rule generation_summary:
         seed_dir("generate/summary.json"),
     log:
         seed_dir("logs/generation_summary.log"),
+    conda:
+        "../../envs/llm.yaml"
     params:
         llms=LLMS,
         shots=SHOTS,

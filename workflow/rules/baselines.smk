@@ -4,6 +4,8 @@ rule prepare_wordnet:
         directory("resources/wordnet"),
     log:
         "resources/wordnet.log",
+    conda:
+        "../../envs/data.yaml"
     script:
         "../scripts/prepare_wordnet.py"
 
@@ -19,7 +21,9 @@ rule baseline:
         seed_dir("logs/baselines/{method}.log"),
     wildcard_constraints:
         method="|".join(BASELINES) or "none",
-    threads: 2
+    conda:
+        "../../envs/baselines.yaml"
+    threads: lambda wildcards: 1 if wildcards.method == "eda" else 2
     resources:
         gpu=lambda wildcards: 0 if wildcards.method == "eda" else 1,  # A2T: classifier; CLARE: masked LM
     params:

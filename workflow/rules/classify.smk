@@ -8,6 +8,8 @@ rule train_base:
         summary=seed_dir("base/train.json"),
     log:
         seed_dir("logs/train_base.log"),
+    conda:
+        "../../envs/train.yaml"
     threads: 4
     resources:
         gpu=1,
@@ -18,17 +20,23 @@ rule train_base:
 
 
 rule predict_base:
-    """Forward pass over the explore and test splits: logits, predictions, accuracy."""
+    """One forward pass over train, explore and test: logits, predictions and accuracy, and the
+    representations that the head retraining mode refits on (the input of the final layer).
+    """
     input:
         model=seed_dir("base/model"),
+        train="results/{dataset}/data/train.parquet",
         explore="results/{dataset}/data/explore.parquet",
         test="results/{dataset}/data/test.parquet",
     output:
         explore=seed_dir("base/outputs/explore.parquet"),
         test=seed_dir("base/outputs/test.parquet"),
         metrics=seed_dir("base/metrics.json"),
+        features=seed_dir("base/features.npz"),
     log:
         seed_dir("logs/predict_base.log"),
+    conda:
+        "../../envs/train.yaml"
     threads: 4
     resources:
         gpu=1,

@@ -72,6 +72,33 @@ def llm_model(wildcards):
     return config["llms"][wildcards.llm]["model"]
 
 
+def llm_gpus(wildcards):
+    """A generation asks for a GPU only when its LLM offloads layers to one."""
+    return int(config["llms"][wildcards.llm].get("n_gpu_layers", 0) != 0)
+
+
+def generation_settings(wildcards):
+    """What a generation uses: the largest count (smaller counts are its prefixes) and its task's
+    prompt, so that editing the other counts or another task's prompt regenerates nothing.
+    """
+    augment = config["augment"]
+    task = config["datasets"][wildcards.dataset]["task"]
+    settings = {
+        k: v for k, v in augment.items() if k not in ("counts", "shots", "prompts")
+    }
+    prompts = {k: v for k, v in augment["prompts"].items() if k == task}
+    return {**settings, "largest_count": max(augment["counts"]), "prompts": prompts}
+
+
+def retrain_threads(wildcards):
+    """Head mode refits a linear layer on cached features: one thread; the others fine-tune."""
+    return 1 if wildcards.mode == "head" else 4
+
+
+def retrain_gpus(wildcards):
+    return 0 if wildcards.mode == "head" else 1
+
+
 def llm_config(wildcards):
     return {"name": wildcards.llm, **config["llms"][wildcards.llm]}
 
@@ -142,7 +169,6 @@ def retrain_inputs(wildcards):
         "base_metrics": seed_dir("base/metrics.json"),
         "points": seed_dir("explore/points.parquet"),
         "explore_outputs": seed_dir("base/outputs/explore.parquet"),
-        "test_outputs": seed_dir("base/outputs/test.parquet"),
         "chosen": seed_dir("score/chosen.json"),
     }
     if method != "control":

@@ -7,6 +7,8 @@ rule prepare_data:
         manifest="results/{dataset}/data/splits.json",
     log:
         "results/{dataset}/logs/prepare_data.log",
+    conda:
+        "../../envs/data.yaml"
     params:
         dataset=dataset_config,
         seed=config["data"]["seed"],

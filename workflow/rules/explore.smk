@@ -6,6 +6,8 @@ rule embed_explore:
         "results/{dataset}/embeddings/explore.npz",
     log:
         "results/{dataset}/logs/embed_explore.log",
+    conda:
+        "../../envs/explore.yaml"
     threads: 4
     params:
         encoder=config["encoder"],
@@ -31,6 +33,8 @@ rule explore:
         projection=seed_dir("explore/projection.npz"),
     log:
         seed_dir("logs/explore.log"),
+    conda:
+        "../../envs/explore.yaml"
     params:
         explore=config["explore"],
         naming=config["naming"],

@@ -18,5 +18,7 @@ rule explorer_figures:
         ),
     log:
         seed_dir("logs/explorer_figures.log"),
+    conda:
+        "../../envs/report.yaml"
     script:
         "../scripts/explorer_figures.py"

@@ -24,6 +24,8 @@ rule tables:
         table2_md="results/tables/table2.md",
     log:
         "results/tables/logs/tables.log",
+    conda:
+        "../../envs/report.yaml"
     params:
         reference_scorer=REFERENCE_SCORER,
         scorers=SCORERS,
@@ -52,6 +54,8 @@ rule results_figures:
         ),
     log:
         "results/figures/logs/results_figures.log",
+    conda:
+        "../../envs/report.yaml"
     script:
         "../scripts/results_figures.py"
 
@@ -82,6 +86,8 @@ rule dataset_figures:
         ),
     log:
         "results/figures/logs/{dataset}.log",
+    conda:
+        "../../envs/report.yaml"
     params:
         seed=FIRST_SEED,
         scorer=REFERENCE_SCORER,

@@ -10,31 +10,13 @@ rule control_points:
         seed_dir("logs/controls_{control}.log"),
     wildcard_constraints:
         control="oracle|random",
+    conda:
+        "../../envs/explore.yaml"
     params:
         n=max(config["augment"]["counts"]),
         scorer=REFERENCE_SCORER,
     script:
         "../scripts/control_points.py"
-
-
-rule base_features:
-    """The base model's representations of train, test and explore (the input of its final layer)."""
-    input:
-        model=seed_dir("base/model"),
-        train="results/{dataset}/data/train.parquet",
-        test="results/{dataset}/data/test.parquet",
-        explore="results/{dataset}/data/explore.parquet",
-    output:
-        seed_dir("base/features.npz"),
-    log:
-        seed_dir("logs/base_features.log"),
-    threads: 4
-    resources:
-        gpu=1,
-    params:
-        classifier=config["classifier"],
-    script:
-        "../scripts/base_features.py"
 
 
 rule retrain_control:
@@ -47,9 +29,11 @@ rule retrain_control:
         seed_dir("logs/retrain~{mode}/control_n~0.log"),
     wildcard_constraints:
         mode="full|continue|head",
-    threads: 4
+    conda:
+        "../../envs/train.yaml"
+    threads: retrain_threads
     resources:
-        gpu=1,
+        gpu=retrain_gpus,
     params:
         counts=[0],
         classifier=config["classifier"],
@@ -70,9 +54,11 @@ rule retrain:
     wildcard_constraints:
         mode="full|continue|head",
         method=METHOD_PATTERN,
-    threads: 4
+    conda:
+        "../../envs/train.yaml"
+    threads: retrain_threads
     resources:
-        gpu=1,
+        gpu=retrain_gpus,
     params:
         counts=[int(n) for n in COUNTS],
         classifier=config["classifier"],
@@ -94,9 +80,11 @@ rule noise_cell:
         mode="full|continue|head",
         method="control|oracle|random",
         n=r"\d+",
-    threads: 4
+    conda:
+        "../../envs/train.yaml"
+    threads: retrain_threads
     resources:
-        gpu=1,
+        gpu=retrain_gpus,
     params:
         counts=lambda wildcards: [int(wildcards.n)],
         classifier=config["classifier"],
@@ -114,6 +102,8 @@ rule collect_cells:
         seed_dir("retrain~{mode}/cells.csv"),
     log:
         seed_dir("logs/collect_cells~{mode}.log"),
+    conda:
+        "../../envs/report.yaml"
     params:
         reference_scorer=REFERENCE_SCORER,
         llms=LLMS,
@@ -137,6 +127,8 @@ rule noise_table:
         ),
     log:
         "results/tables/logs/noise.log",
+    conda:
+        "../../envs/report.yaml"
     params:
         datasets=DATASETS,
         seeds=SEEDS,

@@ -9,6 +9,8 @@ rule score_clusters:
         seed_dir("logs/score_{scorer}.log"),
     wildcard_constraints:
         scorer="|".join(BASE_SCORERS),
+    conda:
+        "../../envs/explore.yaml"
     threads: 1
     params:
         scoring=config["scoring"],
@@ -24,6 +26,8 @@ rule score_weighted:
         seed_dir("score/weighted.json"),
     log:
         seed_dir("logs/score_weighted.log"),
+    conda:
+        "../../envs/explore.yaml"
     params:
         weights=config["scoring"]["weights"],
     script:

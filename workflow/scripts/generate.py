@@ -16,7 +16,7 @@ with log_to(snakemake.log[0]) as log:
     template = augment["prompts"][manifest["task"]]
     check_template(template, template_key)
     settings = augmenter.GenerationSettings(
-        count=max(augment["counts"]),
+        count=augment["largest_count"],
         shots=int(wildcards.shots),
         **{k: augment[k] for k in augmenter.GenerationSettings.__dataclass_fields__ if k not in ("count", "shots") and k in augment},
     )

@@ -1,4 +1,5 @@
-"""Forward pass of the base classifier over the explore and test splits."""
+"""One forward pass of the base classifier over train, explore and test: the logits of explore and
+test (predictions, accuracy) and every split's representation, cached for the head retraining mode."""
 
 import pandas as pd
 import torch
@@ -9,11 +10,16 @@ from topex.logs import log_to
 with log_to(snakemake.log[0]) as log:
     torch.set_num_threads(snakemake.threads)
     settings = classifier.TrainSettings.from_config(snakemake.params.classifier)
+    model, tokenizer = classifier.load_classifier(snakemake.input.model, settings)
     metrics = {"seed": int(snakemake.wildcards.seed), "mode": "base", "model": settings.model}
-    for split in ("explore", "test"):
+    features = {}
+    for split in ("train", "explore", "test"):
         frame = pd.read_parquet(snakemake.input[split])
-        table = classifier.outputs_table(frame, classifier.predict_logits(snakemake.input.model, frame, settings))
-        io.write_parquet(table, snakemake.output[split])
+        logits, features[split] = classifier.forward(model, tokenizer, frame, settings, features=True)
+        table = classifier.outputs_table(frame, logits)
+        if split != "train":
+            io.write_parquet(table, snakemake.output[split])
         metrics[split] = {"n": len(table), "accuracy": float(table["correct"].mean())}
         log.info("%s accuracy: %.4f on %d points", split, metrics[split]["accuracy"], len(table))
+    io.write_arrays(snakemake.output.features, **features)
     io.write_json(metrics, snakemake.output.metrics)

@@ -46,8 +46,8 @@ with log_to(snakemake.log[0]) as log:
         if mode == "full" and n == 0:
             # The full-mode control is the fine-tune on train alone with this seed: the base model.
             base = io.read_json(snakemake.input.base_metrics)
-            tables = [pd.read_parquet(snakemake.input[k]) for k in ("test_outputs", "explore_outputs")]
-            test_logits, explore_logits = (t[classifier.logit_columns(t)].to_numpy() for t in tables)
+            table = pd.read_parquet(snakemake.input.explore_outputs)
+            explore_logits = table[classifier.logit_columns(table)].to_numpy()[rows]
             metrics.update(accuracy=base["test"]["accuracy"], n_test=base["test"]["n"], seconds=0.0, reused="base model")
         else:
             run_cache = None if cached is None else {**cached, **({"added": cached["added"][:n]} if "added" in cached else {})}

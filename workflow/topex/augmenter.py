@@ -95,7 +95,7 @@ def generate(
             break
         shots = min(settings.shots, len(pool))
         examples = [pool[i] for i in rng.choice(len(pool), size=shots, replace=False)] if shots else []
-        raw, prompt, tokens, seconds = _complete(model, chat, task, examples, settings, seed + attempt)
+        raw, prompt, usage, seconds = _complete(model, chat, task, examples, settings, seed + attempt)
         candidate = judge(raw, pair, seen, training, settings.min_words, settings.max_words)
         record = {
             "text": candidate.text,
@@ -111,7 +111,8 @@ def generate(
             "index": accepted if candidate.accepted else None,
             "raw": raw,
             "prompt": prompt,
-            "completion_tokens": tokens,
+            "prompt_tokens": usage["prompt_tokens"],
+            "completion_tokens": usage["completion_tokens"],
             "seconds": seconds,
         }
         if candidate.accepted:
@@ -125,7 +126,7 @@ def generate(
 
 
 def _complete(model, chat, task, examples, settings, seed):
-    """One call to the model; returns the raw text, the prompt as sent, tokens and seconds."""
+    """One call to the model; returns the raw text, the prompt as sent, its token counts and seconds."""
     sampling = dict(max_tokens=settings.max_tokens, temperature=settings.temperature, top_p=settings.top_p, seed=seed)
     started = time.perf_counter()
     if chat:
@@ -137,4 +138,5 @@ def _complete(model, chat, task, examples, settings, seed):
         output = model.create_completion(prompt, stop=[f"\n{TASK}"], **sampling)
         raw = output["choices"][0]["text"]
     seconds = time.perf_counter() - started
-    return raw, prompt, int(output["usage"]["completion_tokens"]), seconds
+    usage = {key: int(output["usage"][key]) for key in ("prompt_tokens", "completion_tokens")}
+    return raw, prompt, usage, seconds

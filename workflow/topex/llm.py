@@ -70,8 +70,11 @@ def load_model(path: str | Path, key: str, n_ctx: int, n_threads: int, n_gpu_lay
     check_gguf(path, key)
     from llama_cpp import Llama
 
+    # n_threads_batch (prompt evaluation) too: llama.cpp's default is every core of the machine,
+    # which oversubscribes the cores when jobs run side by side.
     return Llama(
-        model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=n_gpu_layers, seed=seed, verbose=False
+        model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, n_gpu_layers=n_gpu_layers,
+        seed=seed, verbose=False,
     )
 
 

@@ -1,0 +1,129 @@
+"""Benchmark: the offline default grid from a fresh checkout, then a no-op run, then a run after
+changing only the counts.
+
+Copies the working tree (tracked and untracked, not ignored: no results/, resources/ or
+.snakemake/) into a temporary folder and runs `snakemake --cores 2` there, as a user would in a
+fresh clone. Prints, measured in this one run:
+  - the fresh run's wall time against the goal (<= 15 min on a 2-core machine) and where the time
+    went (seconds per rule, summed over its jobs, from Snakemake's own job records);
+  - the second run's job count (goal: 0);
+  - the rules that ran after `augment.counts` changed (goal: no base training, no logits, no
+    clustering, no naming; i.e. none of train_base, predict_base, embed_explore, explore).
+Run: .venv/bin/python bench/grid.py [--cores 2] [--keep]
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+GOAL_SECONDS = 15 * 60
+UPSTREAM = {"train_base", "predict_base", "embed_explore", "explore"}  # training, logits, clustering+naming
+
+
+def fresh_checkout(target: Path) -> None:
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
+def snakemake(workdir: Path, cores: int, *args: str) -> tuple[float, str]:
+    started = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", str(cores), *args],
+        check=False, cwd=workdir, capture_output=True, text=True, env={**_environment(), "HF_HUB_OFFLINE": "1"},
+    )
+    seconds = time.perf_counter() - started
+    if run.returncode != 0:
+        sys.exit(f"snakemake {' '.join(args)} failed in {workdir}:\n{run.stderr[-4000:]}")
+    return seconds, run.stderr + run.stdout
+
+
+def _environment() -> dict:
+    # the venv's console scripts (snakemake calls python scripts with this interpreter)
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+def jobs_run(output: str) -> dict[str, int]:
+    """Jobs per rule that a run executed, from its log: one 'rule NAME:' header per job (the
+    'Job stats' table would miss the jobs that a checkpoint adds)."""
+    counts = defaultdict(int)
+    for rule in re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):$", output, flags=re.MULTILINE):
+        counts[rule] += 1
+    return dict(counts)
+
+
+def seconds_per_rule(workdir: Path) -> dict[str, tuple[int, float]]:
+    """Jobs and summed job seconds per rule, from the start/end times Snakemake records per output."""
+    starts = {}  # (rule, job end) -> the job's start; a job's outputs share its end time
+    for record_file in (workdir / ".snakemake" / "metadata").iterdir():
+        record = json.loads(record_file.read_text())
+        if record.get("starttime") and record.get("endtime"):
+            job = (record["rule"], record["endtime"])
+            starts[job] = min(starts.get(job, record["starttime"]), record["starttime"])
+    per_rule = defaultdict(lambda: [0, 0.0])
+    for (rule, ended), started in starts.items():
+        per_rule[rule][0] += 1
+        per_rule[rule][1] += ended - started
+    return {rule: (n, s) for rule, (n, s) in per_rule.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary checkout and its results")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="topex-grid-"))
+    try:
+        fresh_checkout(workdir)
+        fresh_seconds, output = snakemake(workdir, args.cores)
+        fresh_jobs = sum(jobs_run(output).values())
+        print(f"fresh offline default grid, --cores {args.cores}: {fresh_jobs} jobs in {fresh_seconds / 60:.1f} min")
+        ratio = fresh_seconds / GOAL_SECONDS
+        print(f"  ratio to the 15-min goal: {ratio:.2f} ({'met' if ratio <= 1 else 'MISSED'})")
+        print("  where the time went (job seconds summed per rule; jobs overlap on the cores):")
+        per_rule = sorted(seconds_per_rule(workdir).items(), key=lambda item: -item[1][1])
+        total = sum(s for _, s in dict(per_rule).values())
+        for rule, (n, seconds) in per_rule:
+            print(f"    {rule:20s} {n:4d} jobs {seconds:8.1f} s  {seconds / total:6.1%}  ({seconds / n:6.1f} s/job)")
+
+        noop_seconds, output = snakemake(workdir, args.cores)
+        noop_jobs = sum(jobs_run(output).values())
+        print(f"second run: {noop_jobs} jobs in {noop_seconds:.1f} s (goal 0 jobs: {'met' if noop_jobs == 0 else 'MISSED'})")
+
+        config_file = workdir / "config" / "config.yaml"
+        config = yaml.safe_load(config_file.read_text())
+        counts = sorted({*config["augment"]["counts"], 2})
+        config["augment"]["counts"] = counts
+        config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+        counts_seconds, output = snakemake(workdir, args.cores)
+        ran = jobs_run(output)
+        upstream = sorted(UPSTREAM & set(ran))
+        print(f"after changing augment.counts to {counts}: {sum(ran.values())} jobs in {counts_seconds / 60:.1f} min")
+        print("  rules that ran: " + ", ".join(f"{rule} ({n})" for rule, n in sorted(ran.items())))
+        print(f"  no base training, logits, clustering or naming: {'met' if not upstream else 'MISSED: ' + ', '.join(upstream)}")
+    finally:
+        if args.keep:
+            print(f"kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
