@@ -40,7 +40,8 @@ rule generate:
         seed_dir("logs/generate/cluster~{cluster}_{llm}_shots~{shots}.log"),
     conda:
         "../../envs/llm.yaml"
-    # One thread per job: on CPU, parallel single-thread generations outrun one two-thread job.
+    # One thread per job: on CPU, two single-thread generations side by side made more tokens
+    # per second than one two-thread job.
     threads: 1
     resources:
         gpu=llm_gpus,
