@@ -1,6 +1,6 @@
 """The Slurm workflow profile (profiles/slurm/): its rule names and resources, and, where a Slurm
-cluster answers (e.g. the throwaway one of profiles/slurm/local-test-cluster.sh), a small target
-of the tiny config run through sbatch with it."""
+cluster answers (e.g. the throwaway one of profiles/slurm/local-test-cluster.sh), one seed of the
+tiny config, a rule of every group, run through sbatch with it."""
 
 from __future__ import annotations
 
@@ -26,6 +26,14 @@ PROFILE = ROOT / "profiles" / "slurm"
 TARGETS = ["results/bbc_small/seed~0/base/metrics.json", "results/bbc_small/seed~0/explore/clusters.csv"]
 TARGET_RULES = {"prepare_data", "embed_explore", "train_base", "predict_base", "explore"}
 GPU_RULES = {"train_base", "predict_base"}  # of TARGET_RULES: the rules that declare gpu=1
+# What the run through sbatch builds besides: scoring and the checkpoint, a control's points and
+# its head-mode retraining, EDA, every generation and the per-seed figures (one rule of each group).
+RUN_TARGETS = [*TARGETS, "results/bbc_small/seed~0/retrain~head/random/n~1/metrics.json",
+               "results/bbc_small/seed~0/baselines/eda.jsonl", "results/bbc_small/seed~0/generate/summary.json",
+               "results/bbc_small/seed~0/figures/output_space.png"]
+RUN_RULES = TARGET_RULES | {"score_clusters", "score_weighted", "choose_clusters", "control_points", "retrain",
+                            "prepare_wordnet", "baseline", "prepare_llm", "generate", "generation_summary",
+                            "explorer_figures"}
 # Resource keys that would ask for GPUs, or a partition's GPUs, behind the standard `gpu` resource.
 GPU_KEYS = {"gpu", "gpus", "gres", "gpu_model", "cpus_per_gpu", "tasks_per_gpu"}
 ACTIONS = re.compile(r"^    (script|shell|run|notebook|wrapper|cwl):", re.MULTILINE)
@@ -202,28 +210,31 @@ def slurm_run(tmp_path_factory):
     if why_not:
         pytest.skip(why_not)
     workdir = tmp_path_factory.mktemp("slurm-run")
-    run = snakemake(workdir, *slurm_overrides(), *TARGETS)
+    run = snakemake(workdir, *slurm_overrides(), *RUN_TARGETS)
     assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
     return workdir, run.stdout + run.stderr
 
 
 @pytest.mark.e2e
-def test_small_target_runs_through_sbatch(slurm_run):
+def test_every_rule_group_runs_through_sbatch(slurm_run):
     workdir, out = slurm_run
     seed = workdir / "results/bbc_small/seed~0"
     metrics = json.loads((seed / "base/metrics.json").read_text())
     assert metrics["test"]["n"] == 20 and 0 <= metrics["test"]["accuracy"] <= 1
     clusters = pd.read_csv(seed / "explore/clusters.csv", keep_default_na=False)
     assert list(clusters.columns) == ["cluster", "size", "n_misclassified", "error_rate", "name", "is_candidate"]
+    assert json.loads((seed / "retrain~head/random/n~1/metrics.json").read_text())["mode"] == "head"
+    assert (seed / "figures/output_space.png").read_bytes()[:4] == b"\x89PNG"
+    generated = json.loads((seed / "generate/summary.json").read_text())
+    assert generated and all("file" in entry or "skipped" in entry for entry in generated.values())
     submitted = dict(re.findall(r"Job \d+ has been submitted with SLURM jobid (\d+) \(log: (\S+)\)\.", out))
-    assert len(submitted) == len(TARGET_RULES)
     rules = {}
     for job_id, log in submitted.items():
         log = Path(log)  # .snakemake/slurm_logs/rule_{rule}/{wildcards}/{job id}.log
         assert log.is_file(), log
         rules[job_id] = log.relative_to(workdir / ".snakemake/slurm_logs").parts[0].removeprefix("rule_")
         assert f"Finished jobid: 0 (Rule: {rules[job_id]})" in log.read_text()
-    assert set(rules.values()) == TARGET_RULES
+    assert set(rules.values()) == RUN_RULES
     states = job_states(submitted)
     for job_id, rule in rules.items():
         comment, state = states[job_id]  # the plugin's --comment: rule_{rule}[_wildcards_{...}]

@@ -331,14 +331,16 @@ def kill_when_running(workdir: Path, job_log: str, *args: str) -> None:
 
 
 def comparable(path: Path):
-    """A result file's content, without the wall times it records."""
+    """A result file's content, without the wall times it records (NaN made comparable)."""
     def drop_times(value):
         if isinstance(value, dict):
             return {k: drop_times(v) for k, v in value.items() if not re.search(r"(^|_)seconds$|per_second$", k)}
-        return [drop_times(v) for v in value] if isinstance(value, list) else value
+        if isinstance(value, list):
+            return [drop_times(v) for v in value]
+        return "NaN" if isinstance(value, float) and value != value else value
 
     if path.suffix == ".parquet":
-        return pd.read_parquet(path).to_dict("list")
+        return drop_times(pd.read_parquet(path).to_dict("list"))
     if path.suffix == ".npz":
         with np.load(path) as arrays:
             return {key: arrays[key].tolist() for key in arrays.files}

@@ -40,8 +40,7 @@ rule generate:
         seed_dir("logs/generate/cluster~{cluster}_{llm}_shots~{shots}.log"),
     conda:
         "../../envs/llm.yaml"
-    # One thread per job: on CPU, two single-thread generations side by side made more tokens
-    # per second than one two-thread job.
+    # One thread per job, so that generations run side by side on a CPU.
     threads: 1
     resources:
         gpu=llm_gpus,
