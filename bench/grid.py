@@ -38,8 +38,10 @@ def fresh_checkout(target: Path) -> None:
     ).stdout.decode().split("\0")
     for name in filter(None, listed):
         source = ROOT / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():  # e.g. workflow/scripts/topex -> ../topex
+            os.symlink(os.readlink(source), target / name)
+        elif source.is_file():
             shutil.copy2(source, target / name)
 
 

