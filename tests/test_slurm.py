@@ -32,6 +32,7 @@ RUN_TARGETS = [*TARGETS, "results/bbc_small/seed~0/retrain~head/random/n~1/metri
                "results/bbc_small/seed~0/baselines/eda.jsonl", "results/bbc_small/seed~0/generate/summary.json",
                "results/bbc_small/seed~0/figures/output_space.png"]
 RUN_RULES = TARGET_RULES | {"score_clusters", "score_weighted", "choose_clusters", "control_points", "retrain",
+                            "in_group_regions",
                             "prepare_wordnet", "baseline", "prepare_llm", "generate", "generation_summary",
                             "explorer_figures"}
 # Resource keys that would ask for GPUs, or a partition's GPUs, behind the standard `gpu` resource.

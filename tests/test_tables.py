@@ -7,7 +7,7 @@ import pytest
 from topex.added import read_added
 from topex.cells import cell_rows
 from topex.io import write_jsonl
-from topex.tables import effects, table1, table2, table2_markdown
+from topex.tables import effects, noise, power, table1, table2, table2_markdown
 
 CHOSEN = {"density": 3, "pairwise": 3, "cosine": 5, "weighted": 5, "ctc": None}
 GENERATIONS = [("llm", 0)]
@@ -69,8 +69,49 @@ def test_table2_lists_the_reference_scorer_and_baselines_not_run():
     assert table["label"].tolist() == ["EDA", "CLARE", "oracle (real cluster points)", "TopEx llm 0-shot"]
     assert table.set_index("method").loc["clare", "status"] == "not run: no masked LM configured"
     assert table.set_index("method").loc["topex/llm/shots~0", "delta"] == pytest.approx(0.04)
-    text = table2_markdown(table, [1])
+    text = table2_markdown(table, [1], power(all_cells(), 3, 1), 1)
     assert "+4.0 [+1.5, +6.5] ▲" in text and "not run: no masked LM configured" in text
+    assert text.startswith("- **d** (head mode, 3 seeds): positive control **not detected**")
+
+
+def controlled_cells():
+    """Three seeds with a control, random and oracle at n = 2; cluster 5 is the reference's."""
+    rows = []
+    for seed, (random, oracle, oracle_group) in enumerate([(0.81, 0.84, 0.9), (0.80, 0.82, 0.7), (0.83, 0.83, 0.8)]):
+        cells = [metrics(seed, "control", 0, 0.80, {5: 0.5}), metrics(seed, "random", 2, random, {5: 0.5}),
+                 metrics(seed, "oracle", 2, oracle, {5: oracle_group})]
+        rows.append(cell_rows(cells, {"weighted": 5}, "weighted", [], []))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_targeting_effect_and_power_by_hand():
+    cells = controlled_cells()
+    effect = effects(cells).set_index("method")
+    # oracle − random per seed: 0.03, 0.02, 0.00 (test); in-group 0.4, 0.2, 0.3
+    assert effect.loc["oracle", "target_delta"] == pytest.approx(0.05 / 3)
+    assert effect.loc["oracle", "in_group_target_delta"] == pytest.approx(0.3)
+    # in-group: sd 0.1, half width t(0.975, 2) · 0.1 / √3 = 0.248414: [0.0516, 0.5484], a gain
+    assert effect.loc["oracle", "in_group_target_low"] == pytest.approx(0.3 - 0.248414, rel=1e-4)
+    assert effect.loc["oracle", "in_group_target_verdict"] == "gain"
+    assert np.isnan(effect.loc["random", "target_delta"])  # random against itself: not a targeting effect
+    line = power(cells, 3, 2).iloc[0]
+    assert bool(line["oracle_detected"]) and line["oracle_in_group_target_delta"] == pytest.approx(0.3)
+    # the in-group targeting effect's only cell is the oracle's: sd 0.1, MDE (4.302653 + 1.060660) · 0.1 / √3
+    assert line["in_group_target_sd"] == pytest.approx(0.1)
+    assert line["in_group_target_mde"] == pytest.approx(5.363313 * 0.1 / np.sqrt(3), rel=1e-5)
+    # the delta to control pools two cells: random (0.01, 0, 0.03) and oracle (0.04, 0.02, 0.03)
+    pooled = np.sqrt((np.var([0.01, 0.0, 0.03], ddof=1) * 2 + np.var([0.04, 0.02, 0.03], ddof=1) * 2) / 4)
+    assert line["sd"] == pytest.approx(pooled) and line["cells"] == 2
+
+
+def test_noise_table_by_hand():
+    row = noise(controlled_cells(), 3).iloc[0]
+    assert row["control_accuracy"] == pytest.approx(0.80) and row["control_sd"] == pytest.approx(0.0)
+    assert row["oracle_delta"] == pytest.approx(0.03) and row["random_delta"] == pytest.approx(0.04 / 3)
+    assert row["oracle_in_group_target_delta"] == pytest.approx(0.3)
+    assert row["oracle_in_group_target_delta_verdict"] == "gain"
+    assert row["oracle_in_group_target_delta_mde"] == pytest.approx(5.363313 * 0.1 / np.sqrt(3), rel=1e-5)
+    assert row["in_group_n"] == 4
 
 
 def test_table1_shares_of_the_best_scorer():

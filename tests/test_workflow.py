@@ -57,9 +57,10 @@ TINY = {
         },
     },
     "baselines": {"methods": ["eda", "a2t", "clare"], "a2t": {"vocabulary": 20000}},
-    "retrain": {"mode": "head", "noise_modes": ["head", "continue", "full"],
-                "continue": {"steps": 2, "replay_batch_size": 4}},
+    "retrain": {"mode": "top", "noise_modes": ["top", "head", "continue", "full"], "region_size": 8,
+                "continue": {"steps": 2, "replay_batch_size": 4}, "top": {"steps": 5, "replay_batch_size": 4}},
 }
+MODE = TINY["retrain"]["mode"]
 SCORERS = TINY["scoring"]["scorers"]
 
 
@@ -209,14 +210,26 @@ def test_figures_are_images(tiny_run, figure):
 @pytest.mark.parametrize("dataset", ["tiny_pairs", "bbc_small"])
 def test_retrain_cells_record_their_mode_and_pair_by_seed(tiny_run, dataset):
     for seed in (0, 1):
-        cells = tiny_run / "results" / dataset / f"seed~{seed}" / "retrain~head"
+        root = tiny_run / "results" / dataset / f"seed~{seed}"
+        regions = json.loads((root / "score/regions.json").read_text())["regions"]
+        chosen = {c for c in json.loads((root / "score/chosen.json").read_text()).values() if c is not None}
+        assert chosen and set(regions) == {str(c) for c in chosen}  # the tiny data has candidates
+        test_ids = set(pd.read_parquet(root.parent / "data/test.parquet")["id"])
+        cells = root / f"retrain~{MODE}"
         control = json.loads((cells / "control/n~0/metrics.json").read_text())
-        assert control["mode"] == "head" and control["seed"] == seed and control["n"] == 0
+        assert control["mode"] == MODE and control["seed"] == seed and control["n"] == 0
+        for cluster, region in regions.items():
+            # a region: region_size test points, none of which any method draws from
+            assert len(region["ids"]) == TINY["retrain"]["region_size"] and set(region["ids"]) <= test_ids
+            assert control["group"][cluster]["ids"] == region["ids"]
         for method in ("oracle", "random"):
             for n in (1, 2):
                 record = json.loads((cells / f"{method}/n~{n}/metrics.json").read_text())
-                assert (record["mode"], record["method"], record["n"], record["seed"]) == ("head", method, n, seed)
-                assert "skipped" in record or 0 <= record["accuracy"] <= 1
+                assert (record["mode"], record["method"], record["n"], record["seed"]) == (MODE, method, n, seed)
+                assert "skipped" not in record and record["n_added"] == n
+                for cluster, region in regions.items():  # scored on the control's points
+                    assert record["group"][cluster]["ids"] == region["ids"]
+                    assert record["group"][cluster]["n"] == len(region["ids"])
 
 
 @pytest.mark.e2e
@@ -247,10 +260,15 @@ def test_baselines_augment_the_reference_cluster_in_the_generation_schema(tiny_r
 def test_tables_pair_every_cell_with_its_seed_control(tiny_run):
     cells = pd.read_csv(tiny_run / "results/tables/cells.csv", keep_default_na=False, na_values=[""])
     for row in cells[cells["family"] != "control"].itertuples():
-        control = json.loads((tiny_run / f"results/{row.dataset}/seed~{row.seed}/retrain~head/control/n~0/metrics.json")
-                             .read_text())
+        seed = tiny_run / f"results/{row.dataset}/seed~{row.seed}/retrain~{MODE}"
+        control = json.loads((seed / "control/n~0/metrics.json").read_text())
         if not row.skipped:
             assert row.delta == pytest.approx(row.accuracy - control["accuracy"])
+        if not row.skipped and row.family not in ("control", "random"):
+            random = json.loads((seed / f"random/n~{row.n}/metrics.json").read_text())
+            assert row.target_delta == pytest.approx(row.accuracy - random["accuracy"])
+            in_group = random["group"][str(row.cluster)]["accuracy"]
+            assert row.in_group_target_delta == pytest.approx(row.in_group_accuracy - in_group)
     table2 = pd.read_csv(tiny_run / "results/tables/table2.csv", keep_default_na=False, na_values=[""])
     assert set(table2["n"]) == {1, 2}
     for dataset, rows in table2.groupby("dataset"):
@@ -262,7 +280,11 @@ def test_tables_pair_every_cell_with_its_seed_control(tiny_run):
     table1 = pd.read_csv(tiny_run / "results/tables/table1.csv")
     assert len(table1) == 2 * len(SCORERS)
     markdown = (tiny_run / "results/tables/table2.md").read_text()
-    assert "**tiny_pairs**" in markdown and "not run: no masked LM configured" in markdown
+    assert "### tiny_pairs" in markdown and "not run: no masked LM configured" in markdown
+    power = markdown.split("\n\n")[0].splitlines()  # the power lines open the table
+    assert [line.split("**")[1] for line in power] == ["bbc_small", "tiny_pairs"]
+    assert all("positive control" in line and "Smallest effect this grid can read" in line for line in power)
+    assert {"target_delta", "in_group_target_delta", "in_group_target_p", "in_group_n", "target_mde"} <= set(table2)
 
 
 @pytest.mark.e2e
@@ -296,7 +318,7 @@ def test_noise_study_table(tiny_run):
     run = snakemake(tiny_run, TINY, "noise")
     assert run.returncode == 0, run.stderr[-3000:]
     table = pd.read_csv(tiny_run / "results/tables/noise.csv")
-    assert len(table) == 2 * 3 and set(table["mode"]) == {"head", "continue", "full"}
+    assert len(table) == 2 * 4 and set(table["mode"]) == {"top", "head", "continue", "full"}
     assert (table["seeds"] == 2).all()
     for row in table.itertuples():
         control = {
@@ -312,6 +334,9 @@ def test_noise_study_table(tiny_run):
         }
         paired = np.mean([random[s] - control[s]["accuracy"] for s in (0, 1)])
         assert row.random_delta == pytest.approx(paired, abs=1e-5)
+        assert row.in_group_n == TINY["retrain"]["region_size"]
+        assert {"oracle_in_group_target_delta", "oracle_in_group_target_delta_mde", "oracle_target_delta_sd"} <= set(
+            table.columns)
     assert (tiny_run / "results/tables/noise.md").read_text().startswith("| dataset | mode |")
 
 
@@ -359,7 +384,7 @@ def test_killed_runs_resume_to_identical_results(tiny_run, tmp_path):
     --rerun-incomplete and every result file equals the uninterrupted run's."""
     (tmp_path / "pairs.csv").write_bytes((tiny_run / "pairs.csv").read_bytes())
     seed = Path("results/bbc_small/seed~0")
-    target = str(seed / "retrain~head/cells.csv")
+    target = str(seed / f"retrain~{MODE}/cells.csv")
     kill_when_running(tmp_path, f"{seed}/logs/train_base.log", target)
     assert not (tmp_path / seed / "base/train.json").exists(), "killed after training had finished"
     assert any((tmp_path / ".snakemake/incomplete").iterdir()), "no job was marked incomplete"

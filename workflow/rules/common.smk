@@ -18,7 +18,9 @@ if REFERENCE_SCORER not in SCORERS:
         f"retrain.reference_scorer: '{REFERENCE_SCORER}' is not among scoring.scorers {SCORERS}"
     )
 # Only what a retraining run uses, so that editing other retrain keys reruns nothing.
-RETRAIN_SETTINGS = {key: config["retrain"].get(key, {}) for key in ("continue", "head")}
+RETRAIN_SETTINGS = {
+    key: config["retrain"].get(key, {}) for key in ("continue", "head", "top")
+}
 CONTROLS = ["oracle", "random"]
 
 
@@ -90,13 +92,19 @@ def generation_settings(wildcards):
     return {**settings, "largest_count": max(augment["counts"]), "prompts": prompts}
 
 
+def light_retraining(mode):
+    """Head mode, and top mode on the head alone, train a linear layer on cached features."""
+    top_layers = config["retrain"].get("top", {}).get("layers", 0)
+    return mode == "head" or (mode == "top" and top_layers == 0)
+
+
 def retrain_threads(wildcards):
-    """Head mode refits a linear layer on cached features: one thread; the others fine-tune."""
-    return 1 if wildcards.mode == "head" else 4
+    """A linear layer on cached features takes one thread; the others fine-tune."""
+    return 1 if light_retraining(wildcards.mode) else 4
 
 
 def retrain_gpus(wildcards):
-    return 0 if wildcards.mode == "head" else 1
+    return 0 if light_retraining(wildcards.mode) else 1
 
 
 def llm_config(wildcards):
@@ -169,11 +177,13 @@ def retrain_inputs(wildcards):
         "base_metrics": seed_dir("base/metrics.json"),
         "points": seed_dir("explore/points.parquet"),
         "explore_outputs": seed_dir("base/outputs/explore.parquet"),
+        "test_outputs": seed_dir("base/outputs/test.parquet"),
         "chosen": seed_dir("score/chosen.json"),
+        "regions": seed_dir("score/regions.json"),
     }
     if method != "control":
         inputs["added"] = added_file(method)
-    if wildcards.mode == "head":
+    if wildcards.mode in ("head", "top"):
         inputs["features"] = seed_dir("base/features.npz")
     return {key: path.format(**wildcards) for key, path in inputs.items()}
 

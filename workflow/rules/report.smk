@@ -32,6 +32,7 @@ rule tables:
         baselines=config["baselines"]["methods"],
         not_run=NOT_RUN,
         counts=[int(n) for n in COUNTS],
+        seeds=len(SEEDS),
     script:
         "../scripts/tables.py"
 

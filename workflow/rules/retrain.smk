@@ -19,6 +19,27 @@ rule control_points:
         "../scripts/control_points.py"
 
 
+rule in_group_regions:
+    """The test points of each chosen cluster's region, fixed before any retraining: every cell
+    and its control are scored on the same points (in-group accuracy)."""
+    input:
+        points=seed_dir("explore/points.parquet"),
+        explore_outputs=seed_dir("base/outputs/explore.parquet"),
+        test_outputs=seed_dir("base/outputs/test.parquet"),
+        chosen=seed_dir("score/chosen.json"),
+    output:
+        seed_dir("score/regions.json"),
+    log:
+        seed_dir("logs/in_group_regions.log"),
+    conda:
+        "../../envs/explore.yaml"
+    params:
+        size=config["retrain"]["region_size"],
+        normalise=config["explore"]["normalise"],
+    script:
+        "../scripts/in_group_regions.py"
+
+
 rule retrain_control:
     """The n = 0 control of one mode: the same retraining with no added points."""
     input:
@@ -28,7 +49,7 @@ rule retrain_control:
     log:
         seed_dir("logs/retrain~{mode}/control_n~0.log"),
     wildcard_constraints:
-        mode="full|continue|head",
+        mode="full|continue|head|top",
     conda:
         "../../envs/train.yaml"
     threads: retrain_threads
@@ -51,8 +72,10 @@ rule retrain:
         retrain_outputs(COUNTS),
     log:
         seed_dir("logs/retrain~{mode}/{method}.log"),
+    benchmark:
+        seed_dir("benchmarks/retrain~{mode}/{method}.tsv")
     wildcard_constraints:
-        mode="full|continue|head",
+        mode="full|continue|head|top",
         method=METHOD_PATTERN,
     conda:
         "../../envs/train.yaml"
@@ -76,8 +99,10 @@ rule noise_cell:
         seed_dir("noise~{mode}/{method}/n~{n}/metrics.json"),
     log:
         seed_dir("logs/noise~{mode}/{method}_n~{n}.log"),
+    benchmark:
+        seed_dir("benchmarks/noise~{mode}/{method}_n~{n}.tsv")
     wildcard_constraints:
-        mode="full|continue|head",
+        mode="full|continue|head|top",
         method="control|oracle|random",
         n=r"\d+",
     conda:
@@ -117,7 +142,8 @@ rule noise_table:
     """The noise study: per mode, the control's seed-to-seed spread and the paired effects of
     oracle and random points at the largest count, with 95% intervals and wall time."""
     input:
-        noise_inputs(),
+        cells=noise_inputs(),
+        chosen=per_seed("score/chosen.json"),
     output:
         csv="results/tables/noise.csv",
         markdown=report(
@@ -130,9 +156,9 @@ rule noise_table:
     conda:
         "../../envs/report.yaml"
     params:
-        datasets=DATASETS,
+        dataset_seeds=[[dataset, seed] for dataset in DATASETS for seed in SEEDS],
         seeds=SEEDS,
-        modes=NOISE_MODES,
+        reference_scorer=REFERENCE_SCORER,
         n=max(config["augment"]["counts"]),
     script:
         "../scripts/noise_table.py"

@@ -1,6 +1,6 @@
 """Retrain one method's cells (mode, method, every n) and evaluate them on the test split and on
-the chosen clusters' points (in-group accuracy); the control is evaluated on every explore
-point, which the before/after map draws."""
+the chosen clusters' regions of it (in-group accuracy); the explore points are evaluated for the
+before/after map (every point for the control, the chosen clusters' points otherwise)."""
 
 import numpy as np
 import pandas as pd
@@ -9,6 +9,7 @@ import torch
 from topex import classifier, io, retrain
 from topex.added import COLUMNS, read_added
 from topex.logs import log_to
+from topex.regions import region_accuracy
 
 with log_to(snakemake.log[0]) as log:
     torch.set_num_threads(snakemake.threads)
@@ -19,21 +20,15 @@ with log_to(snakemake.log[0]) as log:
     label_names = io.read_json(snakemake.input.manifest)["label_names"]
     train, test = pd.read_parquet(snakemake.input.train), pd.read_parquet(snakemake.input.test)
     points = pd.read_parquet(snakemake.input.points)
-    chosen = sorted({c for c in io.read_json(snakemake.input.chosen).values() if c is not None})
+    regions = io.read_json(snakemake.input.regions)["regions"]
+    chosen = sorted(int(c) for c in regions)
     in_chosen = points["cluster"].isin(chosen).to_numpy()
     # the explore points evaluated besides test: all of them for the control, else the chosen clusters'
     rows = np.arange(len(points)) if method == "control" else np.flatnonzero(in_chosen)
-    explored = points.iloc[rows]
-    evaluated = pd.concat([test, explored[COLUMNS]], ignore_index=True)  # test first
+    evaluated = pd.concat([test, points.iloc[rows][COLUMNS]], ignore_index=True)  # test first
     all_added = read_added(snakemake.input.added) if "added" in snakemake.input.keys() else None
-
-    cached = None
-    if mode == "head":
-        features = io.read_arrays(snakemake.input.features)
-        cached = {"train": features["train"], "test": np.vstack([features["test"], features["explore"][rows]])}
-        if all_added is not None and len(all_added):  # once for the largest count; each n takes a prefix
-            model, tokenizer = classifier.load_classifier(snakemake.input.model, settings)
-            cached["added"] = classifier.forward(model, tokenizer, all_added, settings, features=True)[1]
+    retrainer = retrain.Retrainer(mode, train, evaluated, label_names, settings, seed, snakemake.input.model,
+                                  config, snakemake.input.get("features"), explore_rows=rows)
 
     for n, output in zip(snakemake.params.counts, snakemake.output):
         added = test[COLUMNS].head(0) if all_added is None else all_added.head(n)
@@ -45,24 +40,20 @@ with log_to(snakemake.log[0]) as log:
             continue
         if mode == "full" and n == 0:
             # The full-mode control is the fine-tune on train alone with this seed: the base model.
-            base = io.read_json(snakemake.input.base_metrics)
-            table = pd.read_parquet(snakemake.input.explore_outputs)
-            explore_logits = table[classifier.logit_columns(table)].to_numpy()[rows]
-            metrics.update(accuracy=base["test"]["accuracy"], n_test=base["test"]["n"], seconds=0.0, reused="base model")
+            outputs = [pd.read_parquet(path) for path in (snakemake.input.test_outputs, snakemake.input.explore_outputs)]
+            logits = np.vstack([outputs[0][classifier.logit_columns(outputs[0])].to_numpy(),
+                                outputs[1][classifier.logit_columns(outputs[1])].to_numpy()[rows]])
+            metrics["reused"] = "base model"
         else:
-            run_cache = None if cached is None else {**cached, **({"added": cached["added"][:n]} if "added" in cached else {})}
-            logits, record = retrain.retrain(
-                mode, train, added[COLUMNS], evaluated, label_names, settings, seed, snakemake.input.model,
-                cont=retrain.ContinueSettings(**config.get("continue", {})),
-                head=retrain.HeadSettings(**config.get("head", {})),
-                cached_features=run_cache,
-            )
-            test_logits, explore_logits = logits[: len(test)], logits[len(test):]
-            correct = test_logits.argmax(axis=1) == test["label"].to_numpy()
-            metrics.update(record, accuracy=float(correct.mean()), n_test=len(test))
-        explore_logits = retrain.finite(explore_logits)
-        sources = set(added["source_id"].dropna()) if "source_id" in added else set()
-        metrics.update(retrain.in_group(points[in_chosen], explore_logits[in_chosen[rows]], chosen, sources))
+            logits, record = retrainer.run(added[COLUMNS], all_added)
+            metrics.update(record)
+            log.info("%s n=%d: %.1f s", method, n, metrics.pop("seconds"))
+        logits = retrain.finite(logits)
+        test_logits, explore_logits = logits[: len(test)], logits[len(test):]
+        correct = test_logits.argmax(axis=1) == test["label"].to_numpy()
+        metrics.update(accuracy=float(correct.mean()), n_test=len(test),
+                       group=region_accuracy(test["id"].tolist(), correct, regions))
+        metrics["group_logits"] = {i: row.tolist() for i, row in zip(points["id"].iloc[rows], explore_logits)}
         if method == "control":
             metrics["explore_logits"] = explore_logits.tolist()
         io.write_json(metrics, output)

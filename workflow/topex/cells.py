@@ -4,8 +4,15 @@ A generation file belongs to a cluster, and every scorer that chose the cluster 
 trained once); here it becomes one row per such scorer, so each scorer's results can be read
 off directly. Baselines, the controls and the n = 0 control are scorer-independent: their
 in-group accuracy is measured on the reference scorer's cluster (config
-``retrain.reference_scorer``), the cluster they draw from. Every row carries its paired deltas:
-accuracy minus the same seed's control accuracy, overall and in-group.
+``retrain.reference_scorer``), the cluster they draw from. Every row carries its paired deltas,
+overall (test) and in-group (the test points of the cluster's region, see :mod:`topex.regions`):
+
+``delta``          accuracy minus the same seed's n = 0 control: what adding the points did;
+``target_delta``   accuracy minus the same seed's *random* control at the same n: the targeting
+                   effect. Adding any n points, and refitting at all (regression to the mean of a
+                   region chosen for its errors), both move accuracy; the difference to random n
+                   real points removes both. Left empty for the controls themselves.
+Wall times stay in the logs: the same config gives the same cells.csv.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import pandas as pd
 GENERATED = re.compile(r"generated/cluster~(?P<cluster>\d+)/(?P<llm>[^/]+)/shots~(?P<shots>\d+)")
 COLUMNS = [
     "dataset", "seed", "mode", "family", "method", "scorer", "llm", "shots", "cluster", "n", "accuracy",
-    "delta", "in_group_accuracy", "in_group_delta", "in_group_n", "skipped", "seconds",
+    "delta", "target_delta", "in_group_accuracy", "in_group_delta", "in_group_target_delta", "in_group_n", "skipped",
 ]
 
 
@@ -27,7 +34,8 @@ def topex_method(llm: str, shots: int) -> str:
 
 
 def _group(metrics: dict, cluster) -> tuple[float, int]:
-    entry = metrics.get("group", {}).get(str(cluster)) if cluster is not None else None
+    """A cell's accuracy on the region of ``cluster`` and the number of test points it holds."""
+    entry = metrics.get("group", {}).get(str(cluster)) if cluster is not None and not pd.isna(cluster) else None
     return (entry["accuracy"], entry["n"]) if entry else (np.nan, 0)
 
 
@@ -47,8 +55,7 @@ def cell_rows(cells: list[dict], chosen: dict[str, int | None], reference_scorer
     rows = []
     for metrics in cells:
         base = {key: metrics[key] for key in ("dataset", "seed", "mode", "n")}
-        base.update(accuracy=metrics.get("accuracy", np.nan), skipped=metrics.get("skipped", ""),
-                    seconds=metrics.get("seconds", np.nan))
+        base.update(accuracy=metrics.get("accuracy", np.nan), skipped=metrics.get("skipped", ""))
         generated = GENERATED.fullmatch(metrics["method"])
         if generated:
             cluster, llm, shots = int(generated["cluster"]), generated["llm"], int(generated["shots"])
@@ -60,12 +67,22 @@ def cell_rows(cells: list[dict], chosen: dict[str, int | None], reference_scorer
                          "shots": np.nan, "cluster": reference, **_in_group(metrics, control, reference)})
     for scorer in sorted(s for s, c in chosen.items() if c is None):
         rows += [{"dataset": control["dataset"], "seed": control["seed"], "mode": control["mode"], "n": n,
-                  "accuracy": np.nan, "skipped": "no candidate cluster chosen", "seconds": np.nan, "family": "topex",
+                  "accuracy": np.nan, "skipped": "no candidate cluster chosen", "family": "topex",
                   "method": topex_method(llm, shots), "scorer": scorer, "llm": llm, "shots": shots, "cluster": None,
                   "in_group_accuracy": np.nan, "in_group_n": 0, "in_group_delta": np.nan}
                  for llm, shots in generations for n in counts]
     frame = pd.DataFrame(rows)
     frame["delta"] = frame["accuracy"] - control["accuracy"]
+    randoms = {m["n"]: m for m in cells if m["method"] == "random" and "accuracy" in m}
+    targeted = ~frame["family"].isin(["control", "random"])
+    frame["target_delta"] = [
+        accuracy - randoms[n]["accuracy"] if keep and n in randoms else np.nan
+        for accuracy, n, keep in zip(frame["accuracy"], frame["n"], targeted)
+    ]
+    frame["in_group_target_delta"] = [
+        accuracy - _group(randoms[n], cluster)[0] if keep and n in randoms else np.nan
+        for accuracy, n, cluster, keep in zip(frame["in_group_accuracy"], frame["n"], frame["cluster"], targeted)
+    ]
     frame["cluster"] = frame["cluster"].astype("Int64")
     return frame[COLUMNS]
 

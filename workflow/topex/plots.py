@@ -90,7 +90,7 @@ def _save(fig, path: str) -> None:
 def performance(table: pd.DataFrame, path: str) -> None:
     """Paper Fig. 3/6: paired accuracy delta vs number of added points, per dataset, every
     method against the baselines and controls, with 95% intervals; overall (top) and on the
-    chosen cluster's own points (bottom, in-group)."""
+    test points of the chosen cluster's region (bottom, in-group)."""
     sns.set_theme(style="whitegrid", context="notebook")
     ran = table[table["status"] == "ran"]
     datasets = list(table["dataset"].unique())
@@ -100,7 +100,7 @@ def performance(table: pd.DataFrame, path: str) -> None:
     counts = sorted(table["n"].unique())
     for column, dataset in enumerate(datasets):
         rows = ran[ran["dataset"] == dataset]
-        for row, (prefix, what) in enumerate((("", "test set"), ("in_group_", "chosen cluster's points"))):
+        for row, (prefix, what) in enumerate((("", "test set"), ("in_group_", "chosen cluster's test region"))):
             ax = axes[row][column]
             for k, (label, method) in enumerate(rows.groupby("label", sort=False)):
                 x = method["n"].to_numpy() * (1 + 0.015 * (k - len(labels) / 2))  # dodge the bars

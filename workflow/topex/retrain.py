@@ -25,7 +25,7 @@ import torch
 
 from . import classifier
 
-MODES = ("full", "continue", "head")
+MODES = ("full", "continue", "head", "top")
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,15 @@ class ContinueSettings:
     steps: int = 20
     replay_batch_size: int = 16
     learning_rate: float = 2e-5
+
+
+@dataclass(frozen=True)
+class TopSettings:
+    layers: int = 0  # encoder layers retrained below the head (0: the head alone)
+    steps: int = 30
+    replay_batch_size: int = 16
+    learning_rate: float = 1e-3  # of the head
+    layer_learning_rate: float = 5e-5  # of the retrained encoder layers
 
 
 @dataclass(frozen=True)
@@ -153,18 +162,58 @@ def finite(logits: np.ndarray) -> np.ndarray:
     return np.where(bad, logits[~bad].min() - 1.0 if (~bad).any() else 0.0, logits)
 
 
-def in_group(group: pd.DataFrame, logits: np.ndarray, clusters: list[int], left_out: set) -> dict:
-    """Accuracy on each chosen cluster's explore points (in-group), leaving out the points the
-    cell added or derived its points from (the oracle's and the baselines' sources), which would
-    otherwise be tested on their own training data; with every point's logits, for the maps."""
-    correct = logits.argmax(axis=1) == group["label"].to_numpy()
-    kept = ~group["id"].isin(left_out).to_numpy()
-    result = {}
-    for cluster in clusters:
-        members = (group["cluster"] == cluster).to_numpy() & kept
-        result[str(cluster)] = {
-            "accuracy": float(correct[members].mean()) if members.any() else float("nan"),
-            "n": int(members.sum()),
-            "left_out": int(((group["cluster"] == cluster).to_numpy() & ~kept).sum()),
-        }
-    return {"group": result, "group_logits": {i: row.tolist() for i, row in zip(group["id"], logits)}}
+class Retrainer:
+    """The cells of one (dataset, seed, mode, method): what every count shares is prepared once
+    (the cached representations, the base model for the added points' features), then
+    :meth:`run` retrains with the first n added points and returns the logits over ``evaluated``.
+    """
+
+    def __init__(self, mode: str, train: pd.DataFrame, evaluated: pd.DataFrame, label_names: list[str],
+                 settings: classifier.TrainSettings, seed: int, base_model_dir: str, config: dict,
+                 features_path: str | None = None, explore_rows: np.ndarray | None = None):
+        if mode not in MODES:
+            raise ValueError(f"retrain.mode: unknown mode '{mode}' (one of {', '.join(MODES)})")
+        self.mode, self.train, self.evaluated, self.label_names = mode, train, evaluated, label_names
+        self.settings, self.seed, self.base_model_dir = settings, seed, base_model_dir
+        self.cont = ContinueSettings(**config.get("continue", {}))
+        self.head = HeadSettings(**config.get("head", {}))
+        self.top = TopSettings(**config.get("top", {}))
+        self.cached = None
+        if features_path and (mode == "head" or (mode == "top" and self.top.layers == 0)):
+            from . import io
+
+            features = io.read_arrays(features_path)
+            self.cached = {"train": features["train"],
+                           "test": np.vstack([features["test"], features["explore"][explore_rows]])}
+        self._added_features = None
+        self._top = None
+        if mode == "top":
+            from .top import TopRetrainer
+
+            model, tokenizer = classifier.load_classifier(base_model_dir, settings)
+            cached = self.cached and {"train": self.cached["train"], "evaluated": self.cached["test"]}
+            self._top = TopRetrainer(model, tokenizer, settings, self.top, seed, train, evaluated, cached)
+
+    def run(self, added: pd.DataFrame, all_added: pd.DataFrame | None = None) -> tuple[np.ndarray, dict]:
+        """Retrain with ``added`` (a prefix of ``all_added``, whose representations are computed
+        once for every count) and return the logits over ``evaluated`` and the run's record."""
+        if self._top is not None:
+            started = time.perf_counter()
+            if len(added) and self._added_features is None:
+                self._added_features = self._top.represent((all_added if all_added is not None else added)[added.columns])
+            inputs = self._added_features[: len(added)] if len(added) else []
+            logits = self._top.run(inputs, added["label"].to_numpy().astype(int))
+            record = {"mode": "top", "seed": self.seed, "n_added": int(len(added)), "layers": self.top.layers,
+                      "steps": self.top.steps, "replay_batch_size": self.top.replay_batch_size,
+                      "seconds": time.perf_counter() - started}
+            return logits, record
+        cache = self.cached
+        if cache is not None and len(added):
+            if self._added_features is None:
+                model, tokenizer = classifier.load_classifier(self.base_model_dir, self.settings)
+                source = all_added if all_added is not None else added
+                self._added_features = classifier.forward(model, tokenizer, source[added.columns], self.settings,
+                                                          features=True)[1]
+            cache = {**cache, "added": self._added_features[: len(added)]}
+        return retrain(self.mode, self.train, added, self.evaluated, self.label_names, self.settings, self.seed,
+                       self.base_model_dir, cont=self.cont, head=self.head, cached_features=cache)

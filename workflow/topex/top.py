@@ -1,0 +1,177 @@
+"""The ``top`` retraining mode: continue training the top of the seed's base model (its head and,
+optionally, its last encoder layers) on cached representations, with the added points in every step.
+
+What a user of TopEx does with a handful of new points is fine-tune the classifier they have on
+them, mixed with replayed training data so it does not forget; the paper retrains from scratch,
+which costs a minute a cell on a CPU and is as noisy as the seeds. This mode keeps what a cell
+and its control share *exactly* shared (common random numbers):
+
+- both start from the seed's base model, the one the Explorer explored (not a refit that has
+  already fixed the failures the Explorer found);
+- both take ``steps`` AdamW steps, each on the same replay batch of ``replay_batch_size``
+  training points (an order drawn from the seed alone); the cell adds all its n points to every
+  batch, so n points are seen ``steps`` times, as when fine-tuning on new data for a few epochs;
+- dropout is off, so the pair differs only in the added points' gradients;
+- the frozen lower part is run once per job and cached: the inputs of the final linear layer
+  (``layers: 0``) or the hidden states entering the last ``layers`` encoder layers (BERT-style
+  models: ``encoder.layer``, ``pooler``, ``classifier``). Frozen layers' outputs do not change,
+  so the cache is exact, and a cell costs a few optimiser steps on the top.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import classifier
+
+
+class _Stop(Exception):
+    """Raised by the hook that captures a layer's input, to skip the layers above it."""
+
+
+def bert_parts(model, layers: int):
+    """The encoder layers retrained and the modules above them, for a BERT-style classifier."""
+    base = getattr(model, "base_model", None)
+    encoder = getattr(base, "encoder", None)
+    if not (hasattr(encoder, "layer") and getattr(base, "pooler", None) is not None and hasattr(model, "classifier")):
+        raise ValueError(f"retrain.top.layers = {layers} needs a BERT-style classifier (encoder.layer, pooler, "
+                         f"classifier); {type(model).__name__} is not one: use retrain.top.layers: 0")
+    if not 0 < layers <= len(encoder.layer):
+        raise ValueError(f"retrain.top.layers = {layers}: the model has {len(encoder.layer)} encoder layers")
+    return base, list(encoder.layer[-layers:])
+
+
+def lower_outputs(model, tokenizer, frame: pd.DataFrame, settings: classifier.TrainSettings, layers: int):
+    """The hidden states entering the last ``layers`` encoder layers, one ``(length, hidden)`` array
+    per point (unpadded), computed without running the layers above."""
+    base, top = bert_parts(model, layers)
+    device = next(model.parameters()).device
+    model.eval()
+    items = classifier.encode(tokenizer, frame, settings.max_length)
+    states: list[np.ndarray | None] = [None] * len(items)
+    captured = []
+
+    def capture(_, args, kwargs):
+        captured.append(args[0] if args else kwargs["hidden_states"])
+        raise _Stop
+
+    hook = top[0].register_forward_pre_hook(capture, with_kwargs=True)
+    try:
+        with torch.inference_mode():
+            for start in range(0, len(items), settings.eval_batch_size):
+                chosen = list(range(start, min(start + settings.eval_batch_size, len(items))))
+                try:
+                    base(**classifier._batch(tokenizer, [items[i] for i in chosen], device))
+                except _Stop:
+                    pass
+                hidden = captured.pop().float().cpu().numpy()
+                for row, i in enumerate(chosen):
+                    states[i] = hidden[row, : len(items[i]["input_ids"])].copy()
+    finally:
+        hook.remove()
+    return states
+
+
+def _pad(states: list[np.ndarray], device) -> tuple[torch.Tensor, torch.Tensor]:
+    longest = max(len(s) for s in states)
+    hidden = np.zeros((len(states), longest, states[0].shape[1]), dtype=np.float32)
+    mask = np.zeros((len(states), longest), dtype=np.int64)
+    for i, s in enumerate(states):
+        hidden[i, : len(s)], mask[i, : len(s)] = s, 1
+    return torch.from_numpy(hidden).to(device), torch.from_numpy(mask).to(device)
+
+
+def top_logits(model, layers: int, states: list[np.ndarray]) -> torch.Tensor:
+    """Logits from cached hidden states through the last ``layers`` layers, pooler and head."""
+    from transformers.masking_utils import create_bidirectional_mask
+
+    base, top = bert_parts(model, layers)
+    hidden, mask = _pad(states, next(model.parameters()).device)
+    attention = create_bidirectional_mask(config=base.config, inputs_embeds=hidden, attention_mask=mask)
+    for layer in top:
+        hidden = layer(hidden, attention)
+        hidden = hidden[0] if isinstance(hidden, tuple) else hidden
+    return model.classifier(model.dropout(base.pooler(hidden)))
+
+
+class TopRetrainer:
+    """The cached lower part of one seed's base model and the steps of a cell (see module doc)."""
+
+    def __init__(self, model, tokenizer, settings: classifier.TrainSettings, top, seed: int,
+                 train: pd.DataFrame, evaluated: pd.DataFrame, cached_features: dict[str, np.ndarray] | None = None):
+        self.model, self.tokenizer, self.settings, self.top, self.seed = model, tokenizer, settings, top, seed
+        self.train_labels = train["label"].to_numpy()
+        self.initial = {name: value.detach().clone() for name, value in model.state_dict().items()}
+        if top.layers == 0:  # the inputs of the final linear layer, as head mode caches them
+            cached = cached_features or {}
+            self.train_inputs = cached.get("train")
+            if self.train_inputs is None:
+                self.train_inputs = self.represent(train)
+            self.evaluated_inputs = cached.get("evaluated")
+            if self.evaluated_inputs is None:
+                self.evaluated_inputs = self.represent(evaluated)
+        else:
+            self.train_inputs = lower_outputs(model, tokenizer, train, settings, top.layers)
+            self.evaluated_inputs = lower_outputs(model, tokenizer, evaluated, settings, top.layers)
+
+    def represent(self, frame: pd.DataFrame):
+        """What the trained top reads for ``frame``: final-layer inputs or lower hidden states."""
+        if self.top.layers == 0:
+            return classifier.forward(self.model, self.tokenizer, frame, self.settings, features=True)[1]
+        return lower_outputs(self.model, self.tokenizer, frame, self.settings, self.top.layers)
+
+    def _logits(self, inputs) -> torch.Tensor:
+        if self.top.layers == 0:
+            head = classifier.head_layer(self.model)
+            return head(torch.as_tensor(np.asarray(inputs), device=head.weight.device))
+        return top_logits(self.model, self.top.layers, inputs)
+
+    def _select(self, inputs, rows):
+        return np.asarray(inputs)[rows] if self.top.layers == 0 else [inputs[i] for i in rows]
+
+    def run(self, added_inputs, added_labels: np.ndarray) -> np.ndarray:
+        """Train from the base weights with the added points in every step; logits over ``evaluated``."""
+        from transformers import set_seed
+
+        self.model.load_state_dict(self.initial)
+        self.model.eval()  # no dropout: a cell and its control differ only in the added points
+        set_seed(self.seed)
+        head = classifier.head_layer(self.model)
+        for parameter in self.model.parameters():
+            parameter.requires_grad_(False)
+        groups = [{"params": list(head.parameters()), "lr": self.top.learning_rate}]
+        if self.top.layers:
+            base, layers = bert_parts(self.model, self.top.layers)
+            upper = [p for layer in layers for p in layer.parameters()] + list(base.pooler.parameters())
+            groups.append({"params": upper, "lr": self.top.layer_learning_rate})
+        for group in groups:
+            for parameter in group["params"]:
+                parameter.requires_grad_(True)
+        optimiser = torch.optim.AdamW(groups, weight_decay=0.0)
+        order = _replay_order(len(self.train_labels), self.top.steps, self.top.replay_batch_size, self.seed)
+        device = head.weight.device
+        for step in range(self.top.steps):
+            rows = order[step * self.top.replay_batch_size:(step + 1) * self.top.replay_batch_size]
+            inputs = self._select(self.train_inputs, rows)
+            labels = self.train_labels[rows]
+            if len(added_labels):
+                inputs = np.concatenate([inputs, added_inputs]) if self.top.layers == 0 else inputs + list(added_inputs)
+                labels = np.concatenate([labels, added_labels])
+            loss = torch.nn.functional.cross_entropy(self._logits(inputs), torch.as_tensor(labels, device=device))
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+        with torch.no_grad():
+            if self.top.layers == 0:
+                return self._logits(self.evaluated_inputs).float().cpu().numpy()
+            batch = self.settings.eval_batch_size
+            return np.vstack([self._logits(self.evaluated_inputs[i:i + batch]).float().cpu().numpy()
+                              for i in range(0, len(self.evaluated_inputs), batch)])
+
+
+def _replay_order(n_train: int, steps: int, batch_size: int, seed: int) -> np.ndarray:
+    from .retrain import replay_order
+
+    return replay_order(n_train, steps, batch_size, seed)
