@@ -62,6 +62,16 @@ def dataset_config(wildcards):
     return config["datasets"][wildcards.dataset]
 
 
+def prompt_fields(wildcards):
+    """The fields of the dataset's task prompt (prepare_data asks for label names when they
+    include {label}); the template's text is not a parameter, so editing it reruns nothing.
+    """
+    from topex.config_checks import template_fields
+
+    task = config["datasets"][wildcards.dataset]["task"]
+    return template_fields(config["augment"]["prompts"].get(task, ""))
+
+
 def source_files(wildcards):
     """Local data files of a dataset, so that editing one reruns its preparation."""
     source = config["datasets"][wildcards.dataset]["source"]
