@@ -9,7 +9,14 @@ import sys
 import yaml
 from snakemake.utils import min_version, validate
 
-sys.path.insert(0, os.path.join(workflow.basedir, "workflow"))
+# This workflow's own package (workflow/topex) comes first, here and in the jobs' scripts, before
+# any installed copy (an editable install of another checkout would otherwise win).
+_package = os.path.join(workflow.basedir, "workflow")
+sys.path.insert(0, _package)
+if os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] != _package:
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [_package, *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
 from topex.config_checks import check_config, drop_removed
 
 min_version("9.0")
