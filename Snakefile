@@ -13,10 +13,9 @@ from snakemake.utils import min_version, validate
 # any installed copy (an editable install of another checkout would otherwise win).
 _package = os.path.join(workflow.basedir, "workflow")
 sys.path.insert(0, _package)
-if os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] != _package:
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        [_package, *filter(None, [os.environ.get("PYTHONPATH")])]
-    )
+_pythonpath = os.environ.get("PYTHONPATH", "")
+if _pythonpath.split(os.pathsep)[0] != _package:
+    os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [_package, _pythonpath])))
 from topex.config_checks import check_config, drop_removed
 
 min_version("9.0")

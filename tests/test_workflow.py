@@ -425,6 +425,64 @@ def test_missing_key_fails_validation_naming_the_key(tmp_path):
     assert "'model' is a required property" in out and "instance['classifier']" in out
 
 
+def test_startup_checks_name_the_key_before_any_job(tmp_path):
+    def mutate(config):
+        config["datasets"]["tiny_pairs"]["splits"]["test"]["size"] = 30.0
+        config["datasets"]["bbc_small"]["source"]["label_column"] = "label"
+        config["llms"]["gemma3"]["model"]["path"] = "/models/gemma.gguf"
+        config["augment"].update(min_words=30, max_words=20)
+        del config["augment"]["prompts"]["news"]
+
+    run = _bad(tmp_path, mutate)
+    assert run.returncode != 0
+    out = run.stdout + run.stderr
+    for message in (
+        "datasets.tiny_pairs.splits.test.size: 30.0 is not an integer (write 30)",
+        "datasets.bbc_small.source: key(s) ['label_column'] do not belong to a source of kind 'package'",
+        "llms.gemma3.model: key(s) ['path'] do not belong to a model of kind 'package'",
+        "augment.min_words (30) is above augment.max_words (20)",
+        "augment.prompts.news: missing; dataset 'bbc_small' has task 'news'",
+    ):
+        assert message in out
+    assert "is not valid under any of the given schemas" not in out
+    assert not (tmp_path / "results").exists()
+
+
+def test_local_overlay_merges_over_the_default_and_leaves_out_nulls(tmp_path):
+    """Without --configfile, config/local.yaml is merged over config/config.yaml: one key adds a
+    dataset, and a default dataset set to null is left out."""
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config/config.yaml").write_text((ROOT / "config/config.yaml").read_text())
+    pair_texts(80, seed=2).to_csv(tmp_path / "pairs.csv", index=False)
+    overlay = {"datasets": {"yahoo_answers": None, "tiny_pairs": TINY["datasets"]["tiny_pairs"]}}
+    (tmp_path / "config/local.yaml").write_text(yaml.safe_dump(overlay))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path),
+         "--cores", "1", "-n"], capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = run.stdout + run.stderr
+    assert "results/tiny_pairs/data/splits.json" in out and "results/bbc_news/data/splits.json" in out
+    assert "yahoo_answers" not in out
+    for seed in (0, 1, 2):  # the default's seeds, not the tiny config's
+        assert f"results/tiny_pairs/seed~{seed}/base/metrics.json" in out
+
+
+def test_integer_labels_without_names_fail_in_prepare_data_naming_the_dataset(tmp_path):
+    frame = pair_texts(80, seed=2)
+    frame["label"] = (frame["label"] == "non-entailment").astype(int)
+    frame.to_csv(tmp_path / "pairs.csv", index=False)
+    config = copy.deepcopy(TINY)
+    del config["datasets"]["bbc_small"]
+    run = snakemake(tmp_path, config, "results/tiny_pairs/data/splits.json")
+    assert run.returncode != 0
+    log = (tmp_path / "results/tiny_pairs/logs/prepare_data.log").read_text()
+    assert ("dataset 'tiny_pairs': integer labels ['0', '1'] and no label_names, but the prompt augment.prompts.nli "
+            "uses {label}") in log
+    assert not (tmp_path / "results/tiny_pairs/data/train.parquet").exists()
+
+
 def test_missing_column_fails_naming_file_and_column(tmp_path):
     pd.DataFrame({"premise": ["a"] * 80, "label": ["x"] * 80}).to_csv(tmp_path / "pairs.csv", index=False)
     config = copy.deepcopy(TINY)

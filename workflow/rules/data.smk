@@ -15,3 +15,7 @@ rule prepare_data:
         prompt_fields=prompt_fields,
     script:
         "../scripts/prepare_data.py"
+
+
+onsuccess:
+    data_summary()
