@@ -74,7 +74,7 @@ def test_na_like_strings_are_kept_as_text_and_labels(tmp_path, suffix):
 
 def test_empty_rows_are_counted_per_source_split(tmp_path):
     train = write_csv(tmp_path, [("a one", "x"), ("", "y"), ("   ", "x"), ("b two", "y"), ("c three", "x"),
-                                 ("d four", "y"), ("e five", None)], "train.csv")
+                                 ("d four", "y"), ("e five", None), ("h eight", "x"), ("i nine", "y")], "train.csv")
     test = write_csv(tmp_path, [("f six", "x"), ("g seven", "y"), (None, "y")], "test.csv")
     spec = dataset(train)
     spec["source"]["splits"] = {"train": str(train), "test": str(test)}
@@ -82,7 +82,12 @@ def test_empty_rows_are_counted_per_source_split(tmp_path):
                       "explore": {"from": "train", "size": 1}}
     splits, manifest = prepare("mine", spec, 0)
     assert manifest["dropped_empty"] == {"test": 1, "train": 3}
+    assert len(splits["pool"]) == 2  # 6 rows kept in train.csv: 3 train, 1 explore
     assert sorted(splits["test"]["text"]) == ["f six", "g seven"]
+    assert manifest["warnings"] == []
+    spec["splits"]["explore"]["size"] = None  # nothing left for the random control: said, not silent
+    splits, manifest = prepare("mine", spec, 0)
+    assert splits["pool"].empty and manifest["warnings"][0].startswith("the pool is empty")
 
 
 def test_a_class_that_loses_all_its_rows_is_an_error(tmp_path):

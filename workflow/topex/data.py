@@ -408,6 +408,12 @@ def prepare(
     sources, duplicates, conflicting = drop_duplicates(loaded.sources, spec["splits"])
     splits, warnings = make_splits(sources, spec["splits"], seed)
     check_classes(dataset, splits, loaded.names)
+    if splits["pool"].empty:
+        warnings.append(
+            f"the pool is empty: the train split's source '{spec['splits']['train']['from']}' has no point left, "
+            "and the random control draws max(augment.counts) points from it; give the splits sizes that leave some"
+        )
+        log.warning("WARNING: dataset '%s': %s", dataset, warnings[-1])
     manifest = {
         "dataset": dataset,
         "task": spec["task"],
