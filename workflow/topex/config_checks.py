@@ -29,7 +29,7 @@ def drop_removed(config: dict[str, Any]) -> list[str]:
     """Remove the datasets and LLMs set to null (an overlay's way to leave one out); return their keys."""
     removed = []
     for section in ("datasets", "llms"):
-        entries = config.get(section) or {}
+        entries = _mapping(config.get(section))
         for name in [name for name, value in entries.items() if value is None]:
             del entries[name]
             removed.append(f"{section}.{name}")
@@ -45,10 +45,10 @@ def check_config(config: dict[str, Any], schema: dict[str, Any]) -> None:
     """Raise :class:`ConfigError` listing every problem found (see the module's docstring)."""
     problems: list[str] = []
     _walk(config, schema, "config", schema, problems)
-    augment = config.get("augment") or {}
-    prompts = augment.get("prompts") or {}
-    for name, dataset in sorted((config.get("datasets") or {}).items()):
-        task = (dataset or {}).get("task") if isinstance(dataset, dict) else None
+    augment = _mapping(config.get("augment"))
+    prompts = _mapping(augment.get("prompts"))
+    for name, dataset in sorted(_mapping(config.get("datasets")).items()):
+        task = _mapping(dataset).get("task")
         if task is not None and task not in prompts:
             problems.append(
                 f"augment.prompts.{task}: missing; dataset '{name}' has task '{task}' and needs its prompt "
@@ -69,6 +69,11 @@ def check_config(config: dict[str, Any], schema: dict[str, Any]) -> None:
         problems.append(f"augment.min_words ({low}) is above augment.max_words ({high}): every generation would be rejected")
     if problems:
         raise ConfigError("config errors:\n  " + "\n  ".join(problems))
+
+
+def _mapping(value: Any) -> dict:
+    """``value`` when it is a mapping, else an empty one (JSON Schema then reports its type)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
@@ -113,6 +118,9 @@ def _branch(value: dict, schema: dict, key: str, root: dict, problems: list[str]
     kinds.pop(None, None)
     if kinds:
         kind = value.get("kind")
+        if kind is None:
+            problems.append(f"{key}: no kind given (one of {', '.join(kinds)})")
+            return None
         if kind not in kinds:
             problems.append(f"{key}.kind: unknown kind {kind!r} (one of {', '.join(kinds)})")
             return None
