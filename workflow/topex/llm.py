@@ -20,6 +20,8 @@ import os
 import shutil
 from pathlib import Path
 
+from .prompts import chat_messages, completion_prompt
+
 GGUF_MAGIC = b"GGUF"
 log = logging.getLogger("topex.llm")
 
@@ -101,9 +103,8 @@ CHAT_TOKENS_PER_MESSAGE = 8
 
 def prompt_tokens(model, chat: bool, task: str, examples: list[str]) -> int:
     """Tokens of the prompt as sent: exact for a completion prompt; for chat, the messages'
-    contents plus :data:`CHAT_TOKENS_PER_MESSAGE` per message for the template around them."""
-    from .prompts import chat_messages, completion_prompt
-
+    contents plus :data:`CHAT_TOKENS_PER_MESSAGE` per message for the template around them (a bound:
+    SmolLM2's ChatML template adds about 5)."""
     if chat:
         messages = chat_messages(task, examples)
         contents = sum(len(model.tokenize(m["content"].encode("utf-8"), add_bos=False)) for m in messages)
