@@ -200,8 +200,6 @@ def test_one_generation_per_chosen_cluster_serves_every_scorer(tiny_run, dataset
                     if shots == "1":
                         assert all(r["shots"] == 1 and json.dumps(r["prompt"]).count("/delim/") >= 2 for r in records)
                     assert all(r["text_pair"] for r in accepted)
-                    assert all(r["text_pair"] is None and r["reason"] for r in records if not r["accepted"]
-                               and r["reason"].startswith("pair delimiter"))
 
 
 @pytest.mark.e2e
