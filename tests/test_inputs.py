@@ -271,3 +271,31 @@ def test_the_echo_filter_rejects_only_echoes_of_this_prompt():
         "echoes the prompt ('generate a business news article with')")
     framed = "Oil prices fell today. Your answer: more news"
     assert judge(framed, False, set(), set(), 3, 100, prompt=prompt).reason == "echoes the prompt ('Your answer:')"
+
+
+class FittingStub(WordTokenizer):
+    """A completion model that counts words as tokens and answers the same review every time."""
+
+    def __init__(self):
+        self.prompts = []
+
+    def create_completion(self, prompt, seed, **kwargs):
+        self.prompts.append(prompt)
+        return {"choices": [{"text": f"A quiet review of a film, number {seed}."}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1}}
+
+
+def test_generation_sends_only_the_examples_that_fit_and_records_how_many():
+    from topex.augmenter import GenerationSettings, generate
+
+    cluster = pd.DataFrame({"text": [" ".join(["long"] * 60) + f" {i}" for i in range(4)], "text_pair": [None] * 4,
+                            "label": [0, 0, 0, 0], "correct": [False] * 4})
+    stub = FittingStub()
+    settings = GenerationSettings(count=2, shots=3, max_tokens=40, min_words=3)
+    template = "Generate a {label} movie review about '{issue}'"
+    # by hand: frame 21 words, a block per example 1 + 8 + 2 + 61, the last block 11, BOS 1:
+    # one example 105 + 40 <= 210, two 177 + 40 > 210
+    fit = prompt_fitter(stub, False, "tiny", n_ctx=210, max_tokens=40)
+    records = generate(stub, False, template, cluster, "slow films", ["negative", "positive"], set(), settings, 5, fit=fit)
+    assert [r["shots"] for r in records] == [1, 1] and all(r["accepted"] for r in records)
+    assert len(stub.prompts) == 2 and all(prompt.count("Your answer:") == 2 for prompt in stub.prompts)
