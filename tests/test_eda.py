@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 
 import numpy as np
@@ -153,8 +152,8 @@ def test_operations_can_be_restricted(wn):
         EDA(wn, pct_words_to_swap=1.5)
 
 
-def test_degenerate_texts_return_quickly(eda):
-    started = time.perf_counter()
+def test_degenerate_texts_terminate(eda):
+    """Every operation terminates on degenerate texts (how fast is for bench/, not a unit test)."""
     for text in EDGE_TEXTS:
         for operation in OPERATIONS:
             for seed in range(5):
@@ -162,7 +161,6 @@ def test_degenerate_texts_return_quickly(eda):
                 assert changed == 0 or edited != text
         for seed in range(5):
             assert isinstance(eda.augment(text, None, 0, rng(seed)), Augmented)
-    assert time.perf_counter() - started < 5
     for text in ["", "!!!", "the of and"]:
         for operation in OPERATIONS:
             assert getattr(eda, operation)(text, rng(0)) == (text, 0)

@@ -84,8 +84,8 @@ def test_clean_strips_echoes_and_chatter():
 SEEN, TRAINING = set(), {normalised("A film I saw once and liked a lot")}
 
 
-def verdict(raw, pair=False, seen=SEEN, min_words=3, max_words=12):
-    return judge(raw, pair, seen, TRAINING, min_words, max_words)
+def verdict(raw, pair=False, seen=SEEN, min_words=3, max_words=12, prompt=None):
+    return judge(raw, pair, seen, TRAINING, min_words, max_words, prompt=prompt)
 
 
 def test_filters_accept_and_reject_with_reasons():
@@ -95,7 +95,9 @@ def test_filters_accept_and_reject_with_reasons():
     assert verdict("   \n ").reason == "empty"
     assert verdict("Too short").reason == "too short: 2 words < 3"
     assert verdict(" ".join(["word"] * 13)).reason == "too long: 13 words > 12"
-    assert verdict("and then write the review. Generate a review of 250 words").reason.startswith("echoes the prompt")
+    echo = verdict("and then write the review. Generate a review of 250 words", prompt="Generate a review of 250 words")
+    assert echo.reason == "echoes the prompt ('generate a review of 250 words')"
+    assert verdict("We generate a review of every film we see.", prompt="Generate a positive movie review").accepted
     assert verdict("a film I saw ONCE and liked a lot!").reason == "copy of a training text"
     seen = {normalised("A lovely film about a glass slipper.")}
     assert verdict("a lovely   film about a glass slipper", seen=seen).reason == "duplicate of an accepted generation"

@@ -146,24 +146,25 @@ def test_every_scorer_chooses_its_best_candidate(tiny_run, dataset):
     seed = tiny_run / "results" / dataset / "seed~0"
     clusters = pd.read_csv(seed / "explore/clusters.csv", keep_default_na=False)
     candidates = clusters[clusters["is_candidate"]]
+    assert not candidates.empty, "the tiny fixture must give a candidate cluster for the scorers to choose from"
     for scorer in SCORERS:
         record = json.loads((seed / f"score/{scorer}.json").read_text())
         assert record["scorer"] == scorer and record["n_candidates"] == len(candidates)
         assert [c["cluster"] for c in record["candidates"]] == candidates["cluster"].tolist()
         log = (seed / f"logs/score_{scorer}.log").read_text()
         assert record["explanation"] in log
-        if candidates.empty:
-            assert record["chosen"] is None
-            continue
         scores = {c["cluster"]: c["score"] for c in record["candidates"]}
         assert record["chosen"]["score"] == max(scores.values())
         assert scores[record["chosen"]["cluster"]] == record["chosen"]["score"]
         assert record["explanation"].startswith(f"cluster '{record['chosen']['name']}'")
+    # the weighted score reads the other scorers' files: each scaled metric is that file's score,
+    # min-max scaled over the candidates (the combination itself is tested by hand in test_scoring)
     weighted = json.loads((seed / "score/weighted.json").read_text())
-    if weighted["chosen"] is not None:
-        for candidate in weighted["candidates"]:
-            combined = sum(w * candidate[f"scaled_{m}"] for m, w in weighted["weights"].items())
-            assert candidate["score"] == pytest.approx(combined)
+    for metric in weighted["weights"]:
+        raw = [c["score"] for c in json.loads((seed / f"score/{metric}.json").read_text())["candidates"]]
+        low, high = min(raw), max(raw)
+        expected = [(r - low) / (high - low) if high > low else 0.0 for r in raw]
+        assert [c[f"scaled_{metric}"] for c in weighted["candidates"]] == pytest.approx(expected)
 
 
 @pytest.mark.e2e
@@ -176,13 +177,11 @@ def test_one_generation_per_chosen_cluster_serves_every_scorer(tiny_run, dataset
     files = sorted((seed / "generate").glob("cluster~*/*/shots~*.jsonl"))
     assert len(files) == len(clusters) * 2 * 2  # distinct clusters × LLMs × shots, not × scorers
     points = pd.read_parquet(seed / "explore/points.parquet")
+    assert None not in chosen.values(), "the tiny fixture must give every scorer a candidate cluster"
     for scorer, cluster in chosen.items():
         for llm in ("smollm2", "gemma3"):
             for shots in ("0", "1"):
                 cell = summary[f"{scorer}/{llm}/shots~{shots}"]
-                if cluster is None:
-                    assert "no candidate" in cell["skipped"]
-                    continue
                 records = [json.loads(line) for line in Path(tiny_run, cell["file"]).read_text().splitlines()]
                 assert cell["accepted"] == sum(r["accepted"] for r in records)
                 assert cell["attempts"] == len(records) <= 2 * 2
@@ -194,7 +193,13 @@ def test_one_generation_per_chosen_cluster_serves_every_scorer(tiny_run, dataset
                 assert all(r["accepted"] == (r["reason"] is None) for r in records)
                 accepted = [r for r in records if r["accepted"]]
                 assert [r["index"] for r in accepted] == list(range(len(accepted)))
+                assert records and all("seconds" not in r for r in records)  # wall times stay in the log
                 if dataset == "tiny_pairs":
+                    # pair data reaches generation: the prompt asks for the delimiter, few-shot
+                    # examples are pairs, and whatever is accepted is a pair
+                    assert all("/delim/" in json.dumps(r["prompt"]) for r in records)
+                    if shots == "1":
+                        assert all(r["shots"] == 1 and json.dumps(r["prompt"]).count("/delim/") >= 2 for r in records)
                     assert all(r["text_pair"] for r in accepted)
 
 
@@ -226,7 +231,9 @@ def test_retrain_cells_record_their_mode_and_pair_by_seed(tiny_run, dataset):
             for n in (1, 2):
                 record = json.loads((cells / f"{method}/n~{n}/metrics.json").read_text())
                 assert (record["mode"], record["method"], record["n"], record["seed"]) == (MODE, method, n, seed)
-                assert "skipped" not in record and record["n_added"] == n
+                assert "skipped" not in record and record["n_added"] == n  # the tiny fixture has a cluster and a pool
+                correct = record["accuracy"] * record["n_test"]
+                assert record["n_test"] == 20 and correct == pytest.approx(round(correct))
                 for cluster, region in regions.items():  # scored on the control's points
                     assert record["group"][cluster]["ids"] == region["ids"]
                     assert record["group"][cluster]["n"] == len(region["ids"])
@@ -239,11 +246,9 @@ def test_baselines_augment_the_reference_cluster_in_the_generation_schema(tiny_r
     cluster = json.loads((seed / "score/chosen.json").read_text())["weighted"]
     assert not (seed / "baselines/clare.jsonl").exists()  # no masked LM configured: not run
     points = pd.read_parquet(seed / "explore/points.parquet").set_index("id")
+    assert cluster is not None, "the tiny fixture must give the weighted scorer a candidate cluster"
     for method in ("eda", "a2t"):
         records = [json.loads(line) for line in (seed / f"baselines/{method}.jsonl").read_text().splitlines()]
-        if cluster is None:
-            assert records == []
-            continue
         assert records and all(r["method"] == method and r["cluster"] == cluster for r in records)
         size = int((points["cluster"] == cluster).sum())
         for record in records:
@@ -275,7 +280,16 @@ def test_tables_pair_every_cell_with_its_seed_control(tiny_run):
         clare = rows[rows["method"] == "clare"]
         assert len(clare) == 2 and (clare["status"] == "not run: no masked LM configured").all()
         ran = rows[rows["status"] == "ran"]
-        assert (ran["seeds"] >= 1).all() and (ran["low"].isna() | (ran["low"] <= ran["delta"])).all()
+        assert (ran["seeds"] >= 1).all()
+        # the controls by hand from cells.csv: the mean of the 2 seeds' paired deltas d1, d2, and its
+        # 95 % t interval, half width t(0.975, 1) · sd / √2 = 12.7062 · |d1 - d2| / 2
+        for method in ("oracle", "random"):
+            for n in (1, 2):
+                row = rows[(rows["method"] == method) & (rows["n"] == n)].iloc[0]
+                deltas = cells[(cells["dataset"] == dataset) & (cells["method"] == method) & (cells["n"] == n)]
+                d1, d2 = deltas.sort_values("seed")["delta"]
+                assert row["seeds"] == 2 and row["delta"] == pytest.approx((d1 + d2) / 2, abs=1e-9)
+                assert row["low"] == pytest.approx((d1 + d2) / 2 - 12.7062 * abs(d1 - d2) / 2, abs=1e-4)
         assert {"eda", "a2t", "oracle", "random"} <= set(rows["method"])
     table1 = pd.read_csv(tiny_run / "results/tables/table1.csv")
     assert len(table1) == 2 * len(SCORERS)
@@ -432,6 +446,64 @@ def test_missing_key_fails_validation_naming_the_key(tmp_path):
     assert run.returncode != 0
     out = run.stdout + run.stderr
     assert "'model' is a required property" in out and "instance['classifier']" in out
+
+
+def test_startup_checks_name_the_key_before_any_job(tmp_path):
+    def mutate(config):
+        config["datasets"]["tiny_pairs"]["splits"]["test"]["size"] = 30.0
+        config["datasets"]["bbc_small"]["source"]["label_column"] = "label"
+        config["llms"]["gemma3"]["model"]["path"] = "/models/gemma.gguf"
+        config["augment"].update(min_words=30, max_words=20)
+        del config["augment"]["prompts"]["news"]
+
+    run = _bad(tmp_path, mutate)
+    assert run.returncode != 0
+    out = run.stdout + run.stderr
+    for message in (
+        "datasets.tiny_pairs.splits.test.size: 30.0 is not an integer (write 30)",
+        "datasets.bbc_small.source: key(s) ['label_column'] do not belong to a source of kind 'package'",
+        "llms.gemma3.model: key(s) ['path'] do not belong to a model of kind 'package'",
+        "augment.min_words (30) is above augment.max_words (20)",
+        "augment.prompts.news: missing; dataset 'bbc_small' has task 'news'",
+    ):
+        assert message in out
+    assert "is not valid under any of the given schemas" not in out
+    assert not (tmp_path / "results").exists()
+
+
+def test_local_overlay_merges_over_the_default_and_leaves_out_nulls(tmp_path):
+    """Without --configfile, config/local.yaml is merged over config/config.yaml: one key adds a
+    dataset, and a default dataset set to null is left out."""
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config/config.yaml").write_text((ROOT / "config/config.yaml").read_text())
+    pair_texts(80, seed=2).to_csv(tmp_path / "pairs.csv", index=False)
+    overlay = {"datasets": {"yahoo_answers": None, "tiny_pairs": TINY["datasets"]["tiny_pairs"]}}
+    (tmp_path / "config/local.yaml").write_text(yaml.safe_dump(overlay))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path),
+         "--cores", "1", "-n"], capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = run.stdout + run.stderr
+    assert "results/tiny_pairs/data/splits.json" in out and "results/bbc_news/data/splits.json" in out
+    assert "yahoo_answers" not in out
+    for seed in (0, 1, 2):  # the default's seeds, not the tiny config's
+        assert f"results/tiny_pairs/seed~{seed}/base/metrics.json" in out
+
+
+def test_integer_labels_without_names_fail_in_prepare_data_naming_the_dataset(tmp_path):
+    frame = pair_texts(80, seed=2)
+    frame["label"] = (frame["label"] == "non-entailment").astype(int)
+    frame.to_csv(tmp_path / "pairs.csv", index=False)
+    config = copy.deepcopy(TINY)
+    del config["datasets"]["bbc_small"]
+    run = snakemake(tmp_path, config, "results/tiny_pairs/data/splits.json")
+    assert run.returncode != 0
+    log = (tmp_path / "results/tiny_pairs/logs/prepare_data.log").read_text()
+    assert ("dataset 'tiny_pairs': integer labels ['0', '1'] and no label_names, but the prompt augment.prompts.nli "
+            "uses {label}") in log
+    assert not (tmp_path / "results/tiny_pairs/data/train.parquet").exists()
 
 
 def test_missing_column_fails_naming_file_and_column(tmp_path):

@@ -64,6 +64,36 @@ def dataset_config(wildcards):
     return config["datasets"][wildcards.dataset]
 
 
+def prompt_fields(wildcards):
+    """The fields of the dataset's task prompt (prepare_data asks for label names when they
+    include {label}); the template's text is not a parameter, so editing it reruns nothing.
+    """
+    from topex.config_checks import template_fields
+
+    task = config["datasets"][wildcards.dataset]["task"]
+    return template_fields(config["augment"]["prompts"].get(task, ""))
+
+
+def data_summary():
+    """The run's summary of what loading removed, per dataset (also in its splits.json)."""
+    import json
+
+    for name in DATASETS:
+        path = f"results/{name}/data/splits.json"
+        if not os.path.exists(path):
+            continue
+        with open(path) as handle:
+            manifest = json.load(handle)
+        dropped, duplicates = manifest.get("dropped_empty"), manifest.get(
+            "duplicates_removed"
+        )
+        if any((dropped or {}).values()) or any((duplicates or {}).values()):
+            logging.getLogger("snakemake").warning(
+                f"dataset '{name}': rows dropped with an empty text or label per source split "
+                f"{dropped}; exact duplicate texts removed {duplicates} (see {path})"
+            )
+
+
 def source_files(wildcards):
     """Local data files of a dataset, so that editing one reruns its preparation."""
     source = config["datasets"][wildcards.dataset]["source"]

@@ -12,5 +12,10 @@ rule prepare_data:
     params:
         dataset=dataset_config,
         seed=config["data"]["seed"],
+        prompt_fields=prompt_fields,
     script:
         "../scripts/prepare_data.py"
+
+
+onsuccess:
+    data_summary()

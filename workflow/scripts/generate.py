@@ -3,7 +3,7 @@
 import pandas as pd
 
 from topex import augmenter, io
-from topex.llm import load_model
+from topex.llm import load_model, prompt_fitter
 from topex.logs import log_to
 from topex.prompts import check_template
 
@@ -29,15 +29,18 @@ with log_to(snakemake.log[0]) as log:
         snakemake.input.model, f"llms.{llm['name']}.model", llm.get("n_ctx", 2048), snakemake.threads,
         llm.get("n_gpu_layers", 0), seed,
     )
+    fit = prompt_fitter(model, llm["chat"], llm["name"], llm.get("n_ctx", 2048), settings.max_tokens)
     records = augmenter.generate(
         model, llm["chat"], template, points[points["cluster"] == cluster], name, manifest["label_names"],
-        augmenter.training_keys(pd.read_parquet(snakemake.input.train)), settings, seed,
+        augmenter.training_keys(pd.read_parquet(snakemake.input.train)), settings, seed, fit=fit,
     )
     for record in records:
         record.update(cluster=cluster, llm=llm["name"], model=str(snakemake.input.model))
+    # wall times go to the log, not the result file: the same config gives the same file
+    seconds = sum(record.pop("seconds") for record in records)
     io.write_jsonl(records, snakemake.output[0])
     accepted = sum(r["accepted"] for r in records)
-    log.info("cluster '%s': %d accepted of %d attempts", name, accepted, len(records))
+    log.info("cluster '%s': %d accepted of %d attempts in %.1f s", name, accepted, len(records), seconds)
     for record in records:
         if not record["accepted"]:
             log.info("rejected (%s): %r", record["reason"], record["raw"][:200])

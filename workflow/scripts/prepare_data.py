@@ -3,21 +3,16 @@
 from topex import data, io
 from topex.logs import log_to
 
-with log_to(snakemake.log[0]):
+with log_to(snakemake.log[0]) as log:
     spec = snakemake.params.dataset
-    sources, label_names = data.load_source(spec["source"], data.needed_source_splits(spec["splits"]))
-    splits, warnings = data.make_splits(sources, spec["splits"], snakemake.params.seed)
+    splits, manifest = data.prepare(
+        snakemake.wildcards.dataset, spec, snakemake.params.seed, snakemake.params.prompt_fields,
+        f"augment.prompts.{spec['task']}",
+    )
     for name in data.SPLITS:
         io.write_parquet(splits[name], snakemake.output[name])
-    io.write_json(
-        {
-            "dataset": snakemake.wildcards.dataset,
-            "task": spec["task"],
-            "label_names": label_names,
-            "sentence_pair": bool(splits["train"]["text_pair"].notna().any()),
-            "sizes": {name: len(frame) for name, frame in splits.items()},
-            "data_seed": snakemake.params.seed,
-            "warnings": warnings,
-        },
-        snakemake.output.manifest,
+    io.write_json(manifest, snakemake.output.manifest)
+    log.info(
+        "rows dropped (empty text or label) per source split: %s; exact duplicates removed: %s",
+        manifest["dropped_empty"], manifest["duplicates_removed"],
     )

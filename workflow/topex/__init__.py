@@ -22,6 +22,7 @@ One concept per module:
 - ``controls``     oracle and random control points
 - ``retrain``      retrain with added points: full, continue or head mode
 - ``stats``        paired statistics over seeds
+- ``config_checks`` start-up checks of the config that name the offending key
 """
 
 __version__ = "0.1.0"

@@ -76,11 +76,13 @@ def generate(
     training: set[str],
     settings: GenerationSettings,
     seed: int,
+    fit=None,
 ) -> list[dict]:
     """Attempt generations until ``settings.count`` are accepted or the attempts run out.
 
     ``model`` is a ``llama_cpp.Llama``; ``chat`` says whether to use its chat template. Returns one
     record per attempt (accepted ones carry their rank ``index``), plus timing and token counts.
+    ``fit(task, examples)``, when given, cuts the examples to fit the LLM's context.
     """
     label = target_label(cluster_points)
     pair = bool(cluster_points["text_pair"].notna().any())
@@ -95,8 +97,11 @@ def generate(
             break
         shots = min(settings.shots, len(pool))
         examples = [pool[i] for i in rng.choice(len(pool), size=shots, replace=False)] if shots else []
+        if fit is not None:
+            examples = fit(task, examples)
+            shots = len(examples)
         raw, prompt, usage, seconds = _complete(model, chat, task, examples, settings, seed + attempt)
-        candidate = judge(raw, pair, seen, training, settings.min_words, settings.max_words)
+        candidate = judge(raw, pair, seen, training, settings.min_words, settings.max_words, prompt=task)
         record = {
             "text": candidate.text,
             "text_pair": candidate.text_pair,

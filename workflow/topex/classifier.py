@@ -10,6 +10,7 @@ safetensors.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,8 +134,17 @@ def adamw(model, learning_rate: float, weight_decay: float):
     return torch.optim.AdamW(groups, lr=learning_rate, fused=fused or None)
 
 
+def deterministic_algorithms() -> None:
+    """Ask torch for its deterministic kernels where they exist (a warning, not an error, where an
+    operation has none), so that the same seed gives the same weights, on a GPU too. cuBLAS needs
+    its workspace setting for that; it is read when cuBLAS starts, so it is set here, before."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
 def train_steps(model, tokenizer, batches, optimiser, schedule, total: int, device) -> list[float]:
     """Run one optimiser step per ``(items, labels)`` batch; return the losses."""
+    deterministic_algorithms()
     model.train()
     losses = []
     for items, labels in tqdm(batches, total=total, desc="train", mininterval=5):

