@@ -43,7 +43,7 @@ bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/baselines.py
 
 # Planted failures: does the Explorer find them? (README, "Does the Explorer find the failures?")
-# About 15 minutes on 2 cores the first time (18 small fine-tunes); cached in bench/out/discovery.
+# 18 small fine-tunes the first time (3 seeds x 3 kinds x 2 plantings), cached in bench/out/discovery.
 discovery: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/discovery.py
 

@@ -47,7 +47,8 @@ rule explore:
 
 rule explore_coverage:
     """The Explorer's coverage of every (dataset, seed): how many misclassified points the
-    candidate clusters hold (error coverage), the share clustered, the candidates' sizes."""
+    candidate clusters hold (error coverage), the share clustered, the candidates' sizes.
+    """
     input:
         per_seed("explore/summary.json"),
     output:
