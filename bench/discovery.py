@@ -11,8 +11,8 @@ slice's misclassified points inside candidates. Also: whether a slice the classi
 wrong is split into many small clusters that the geometric scorers pass over, and, when the
 offline default's outputs exist (--results), each option's error coverage on them.
 
-Classifier logits are cached under bench/out/discovery/ (keyed by the planted data and settings),
-so a rerun only re-clusters. Run: .venv/bin/python bench/discovery.py  (or make discovery)
+Classifier logits and each planting's evaluation are cached under bench/out/discovery/cache
+(keyed by the planted data, settings and options), so a rerun redoes only what changed. Run: .venv/bin/python bench/discovery.py  (or make discovery)
 """
 
 from __future__ import annotations
@@ -84,10 +84,13 @@ def embed_cached(texts: list[str], cache: Path) -> np.ndarray:
     return io.read_arrays(path)["embeddings"]
 
 
-def classifier_logits(plant: planting.Planting, label_names: list[str], seed: int, cache: Path) -> np.ndarray:
+def classifier_logits(plant: planting.Planting, label_names: list[str], seed: int, cache: Path,
+                      cached_only: bool = False) -> np.ndarray | None:
     """The planted classifier's logits over the explore points (fine-tuned once, then cached)."""
     key = digest(plant.train[["id", "text", "label"]].values.tolist(), texts_of(plant.explore), CLASSIFIER, seed)
     path = cache / f"logits-{key}.npz"
+    if not path.exists() and cached_only:
+        return None
     if not path.exists():
         settings = classifier.TrainSettings.from_config(CLASSIFIER)
         model, tokenizer, _ = classifier.train_classifier(plant.train, label_names, settings, seed)
@@ -255,6 +258,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "discovery")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--coverage-only", action="store_true", help="only the error coverage on --results")
+    parser.add_argument("--cached-only", action="store_true", help="skip plantings whose evaluation is not cached")
     args = parser.parse_args()
     import torch
 
@@ -271,13 +275,21 @@ def main() -> None:
     rows = []
     for seed in args.seeds:
         for plant in make_plantings(corpus, label_names, corpus_embeddings, seed, args.plantings):
-            logits = classifier_logits(plant, label_names, seed, cache)
+            logits = classifier_logits(plant, label_names, seed, cache, args.cached_only)
+            if logits is None:
+                continue
             embeddings = corpus_embeddings[[by_id[i] for i in plant.explore["id"]]]
             if plant.kind == "cue":  # the marked texts changed: embed them as they are now
                 embeddings = embeddings.copy()
                 embeddings[plant.in_slice] = embed_cached(texts_of(plant.explore[plant.in_slice]), cache)
-            for name, option in OPTIONS.items():
-                rows.append({"option": name, **evaluate(plant, logits, embeddings, option, seed)})
+            key = digest(plant.kind, plant.in_slice.tolist(), texts_of(plant.explore), logits.tolist(), OPTIONS, SCORERS)
+            evaluated = cache / f"rows-{key}.csv"
+            if not evaluated.exists() and args.cached_only:
+                continue
+            if not evaluated.exists():
+                io.write_csv(pd.DataFrame([{"option": name, **evaluate(plant, logits, embeddings, option, seed)}
+                                           for name, option in OPTIONS.items()]), evaluated)
+            rows.extend(pd.read_csv(evaluated).to_dict(orient="records"))
             print(f"seed {seed} {plant.kind} #{plant.details['index']} ({plant.details['label']}): "
                   f"slice {int(plant.in_slice.sum())} points, {rows[-1]['slice_error_rate']:.0%} misclassified; "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
@@ -292,7 +304,10 @@ def main() -> None:
     ]
     text = "\n\n".join(f"### {title}\n\n{io.markdown_table(frame, digits=3)}" for title, frame in sections)
     text += coverage_section(args.results)
-    text += f"\n\n{len(args.seeds)} seeds x {args.plantings} plantings per kind; {time.perf_counter() - started:.0f} s\n"
+    done = rows[["seed", "kind", "index"]].drop_duplicates()
+    text += (f"\n\n{done['seed'].nunique()} seeds, {len(done)} plantings "
+             f"({', '.join(f'{k}: {n}' for k, n in done['kind'].value_counts().sort_index().items())}); "
+             f"{time.perf_counter() - started:.0f} s\n")
     with io.atomic_path(args.out / "discovery.md") as tmp:
         tmp.write_text(text)
     print(text)
