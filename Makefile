@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORES  ?= all
 
-.PHONY: install run lint test bench noise dry-run-paper clean
+.PHONY: install run lint test bench discovery noise dry-run-paper clean
 
 install: $(STAMP)
 
@@ -48,6 +48,11 @@ bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/generation.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/scorers.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/baselines.py
+
+# Planted failures: does the Explorer find them? (README, "Does the Explorer find the failures?")
+# 18 small fine-tunes the first time (3 seeds x 3 kinds x 2 plantings), cached in bench/out/discovery.
+discovery: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/discovery.py
 
 dry-run-paper: $(STAMP)
 	$(BIN)/snakemake -n --configfile config/paper.yaml

@@ -64,3 +64,97 @@ def test_optics_separates_blobs_and_is_deterministic():
 
 def test_optics_with_too_few_points_is_all_noise():
     assert cluster_outputs(np.zeros((3, 2)), min_samples=5).tolist() == [NOISE] * 3
+
+
+# --- Explorer options: each must find a planted cluster of errors ------------------------------
+from topex.explorer import (  # noqa: E402
+    cluster_explore, cluster_hdbscan, coverage, explore_space, join_regions,
+)
+
+
+def planted_fixture(seed: int = 0):
+    """90 correct points in three blobs, 20 misclassified points in a fourth blob (the planted
+    cluster) and 12 in a fifth, the same in both spaces: normalised outputs (3 classes) and unit
+    sentence embeddings (8 dimensions)."""
+    rng = np.random.default_rng(seed)
+    centres_out = np.array([[1, -1, -1], [-1, 1, -1], [-1, -1, 1], [0.1, 0.1, -0.7], [-0.6, 0.2, 0.3]])
+    centres_emb = np.eye(8)[[0, 2, 4, 6, 7]]
+    sizes = [30, 30, 30, 20, 12]
+    outputs = np.vstack([c + rng.normal(0, 0.04, (n, 3)) for c, n in zip(centres_out, sizes)])
+    embeddings = np.vstack([c + rng.normal(0, 0.05, (n, 8)) for c, n in zip(centres_emb, sizes)])
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    planted = (np.arange(122) >= 90) & (np.arange(122) < 110)
+    correct = np.arange(122) < 90
+    correct[[5, 40, 70]] = False  # a few scattered errors in the correct blobs
+    return outputs, embeddings, correct, planted
+
+
+OPTIONS = [
+    {"space": "logits", "algorithm": "optics", "optics": {"min_samples": 5}},
+    {"space": "logits", "algorithm": "hdbscan", "hdbscan": {"min_cluster_size": 5}},
+    {"space": "embeddings", "algorithm": "optics", "optics": {"min_samples": 5}},
+    {"space": "embeddings", "algorithm": "hdbscan", "hdbscan": {"min_cluster_size": 5}},
+    {"space": "both", "algorithm": "optics", "optics": {"min_samples": 5}},
+    {"space": "both", "algorithm": "hdbscan", "hdbscan": {"min_cluster_size": 5}},
+    {"space": "logits", "algorithm": "hdbscan", "errors_only": True, "hdbscan": {"min_cluster_size": 5}},
+    {"space": "embeddings", "algorithm": "optics", "errors_only": True, "optics": {"min_samples": 5}},
+    {"space": "both", "algorithm": "hdbscan", "errors_only": True,
+     "hdbscan": {"min_cluster_size": 5, "cluster_selection_method": "leaf"}},
+]
+
+
+@pytest.mark.parametrize("option", OPTIONS, ids=lambda o: f"{o['space']}-{o['algorithm']}-{o.get('errors_only', False)}")
+def test_every_option_finds_the_planted_cluster(option):
+    outputs, embeddings, correct, planted = planted_fixture()
+    cluster = cluster_explore(explore_space(outputs, embeddings, option["space"]), correct, option)
+    clusters = summarise_clusters(cluster, correct, 0.5)
+    candidates = clusters.loc[clusters["is_candidate"], "cluster"].tolist()
+    # the candidates made (almost) only of planted points hold most of the planted points
+    pure = [c for c in candidates if planted[cluster == c].mean() >= 0.9]
+    assert pure and np.isin(cluster, pure)[planted].mean() >= 0.8
+    again = cluster_explore(explore_space(outputs, embeddings, option["space"]), correct, option)
+    np.testing.assert_array_equal(cluster, again)  # deterministic
+
+
+def test_explore_space_both_scales_the_outputs_by_hand():
+    both = explore_space(np.array([[1.0, -1.0]]), np.array([[0.6, 0.8]]), "both")
+    np.testing.assert_allclose(both, [[1 / np.sqrt(2), -1 / np.sqrt(2), 0.6, 0.8]])
+    with pytest.raises(ValueError, match="explore.space: unknown value 'words'"):
+        explore_space(np.zeros((1, 2)), np.zeros((1, 2)), "words")
+    with pytest.raises(ValueError, match="one sentence embedding per explore point"):
+        explore_space(np.zeros((2, 2)), np.zeros((1, 2)), "embeddings")
+
+
+def test_unknown_algorithm_is_named():
+    with pytest.raises(ValueError, match="explore.algorithm: unknown value 'kmeans'"):
+        cluster_explore(np.zeros((10, 2)), np.ones(10, dtype=bool), {"algorithm": "kmeans"})
+
+
+def test_hdbscan_with_too_few_points_is_all_noise():
+    assert (cluster_hdbscan(np.zeros((3, 2)), min_cluster_size=5) == NOISE).all()
+
+
+def test_join_regions_by_hand():
+    points = np.array([[0.0], [1.0], [2.0], [10.0], [11.0], [12.0], [2.5], [5.0], [12.9]])
+    clustered = np.array([True] * 6 + [False] * 3)
+    cluster = np.array([0, 0, 0, 1, 1, 1])
+    # k = 1: every clustered point's core distance is 1 (its nearest neighbour)
+    out = join_regions(points, clustered, cluster, k=1)
+    assert out.tolist() == [0, 0, 0, 1, 1, 1, 0, NOISE, 1]
+
+
+def test_candidate_size_floor():
+    cluster = np.array([0, 0, 1, 1, 1])
+    summary = summarise_clusters(cluster, np.zeros(5, dtype=bool), 0.5, min_size=3)
+    assert summary["is_candidate"].tolist() == [False, True]
+
+
+def test_coverage_by_hand():
+    cluster = np.array([0, 0, 0, 1, 1, -1, -1])
+    correct = np.array([False, False, True, True, False, False, True])
+    clusters = summarise_clusters(cluster, correct, 0.5)  # cluster 0: 2/3 wrong (candidate); 1: 1/2
+    out = coverage(cluster, correct, clusters)
+    assert out["n_misclassified"] == 4 and out["misclassified_in_candidates"] == 2
+    assert out["error_coverage"] == pytest.approx(0.5)
+    assert out["share_clustered"] == pytest.approx(5 / 7)
+    assert out["candidate_sizes"] == [3] and out["n_candidates"] == 1 and out["n_clusters"] == 2

@@ -141,6 +141,23 @@ def test_clusters_csv_agrees_with_the_points(tiny_run, dataset):
 
 
 @pytest.mark.e2e
+def test_explore_summaries_and_coverage_table_agree_with_the_points(tiny_run):
+    coverage = pd.read_csv(tiny_run / "results/tables/explore_coverage.csv", dtype={"seed": str})
+    for dataset in ("tiny_pairs", "bbc_small"):
+        for seed in ("0", "1"):
+            explore = tiny_run / "results" / dataset / f"seed~{seed}" / "explore"
+            summary = json.loads((explore / "summary.json").read_text())
+            points = pd.read_parquet(explore / "points.parquet")
+            wrong = ~points["correct"]
+            assert summary["n_misclassified"] == int(wrong.sum())
+            assert summary["misclassified_in_candidates"] == int((wrong & points["is_candidate"]).sum())
+            assert summary["share_clustered"] == pytest.approx((points["cluster"] != -1).mean())
+            row = coverage[(coverage["dataset"] == dataset) & (coverage["seed"] == seed)].iloc[0]
+            assert row["error_coverage"] == pytest.approx(summary["error_coverage"])
+    assert (tiny_run / "results/tables/explore_coverage.md").read_text().startswith("| dataset |")
+
+
+@pytest.mark.e2e
 @pytest.mark.parametrize("dataset", ["tiny_pairs", "bbc_small"])
 def test_every_scorer_chooses_its_best_candidate(tiny_run, dataset):
     seed = tiny_run / "results" / dataset / "seed~0"

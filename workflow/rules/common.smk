@@ -6,7 +6,7 @@ DATASETS = sorted(config["datasets"])
 SEEDS = [str(seed) for seed in config["seeds"]]
 SPLITS = ["train", "explore", "test", "pool"]
 SCORERS = config["scoring"]["scorers"]
-BASE_SCORERS = ["density", "pairwise", "geomedian", "ctc", "cosine"]
+BASE_SCORERS = ["density", "pairwise", "geomedian", "ctc", "cosine", "errors"]
 LLMS = sorted(config["llms"])
 SHOTS = [str(shots) for shots in config["augment"]["shots"]]
 COUNTS = [str(n) for n in config["augment"]["counts"]]
@@ -301,7 +301,7 @@ def report_targets():
     """Every table and figure of the paper's results (target: figures)."""
     tables = expand(
         "results/tables/{table}.{ext}",
-        table=["table1", "table2", "effects"],
+        table=["table1", "table2", "effects", "explore_coverage"],
         ext=["csv", "md"],
     )
     figures = ["results/figures/performance.png", "results/figures/scorers.png"]

@@ -16,7 +16,8 @@ rule embed_explore:
 
 
 rule explore:
-    """Normalise the outputs, cluster them (OPTICS), name the clusters (BERTopic), project to 2D."""
+    """Normalise the outputs, cluster them (config explore: OPTICS on the normalised logits in the
+    paper), name the clusters (BERTopic), project to 2D, and summarise the coverage."""
     input:
         outputs=seed_dir("base/outputs/explore.parquet"),
         data="results/{dataset}/data/explore.parquet",
@@ -31,6 +32,7 @@ rule explore:
             subcategory="{dataset} seed {seed}",
         ),
         projection=seed_dir("explore/projection.npz"),
+        summary=seed_dir("explore/summary.json"),
     log:
         seed_dir("logs/explore.log"),
     conda:
@@ -41,3 +43,24 @@ rule explore:
         projection=config["projection"],
     script:
         "../scripts/explore.py"
+
+
+rule explore_coverage:
+    """The Explorer's coverage of every (dataset, seed): how many misclassified points the
+    candidate clusters hold (error coverage), the share clustered, the candidates' sizes.
+    """
+    input:
+        per_seed("explore/summary.json"),
+    output:
+        csv=report(
+            "results/tables/explore_coverage.csv",
+            caption="../report/explore_coverage.rst",
+            category="Explorer",
+        ),
+        md="results/tables/explore_coverage.md",
+    log:
+        "results/tables/logs/explore_coverage.log",
+    conda:
+        "../../envs/explore.yaml"
+    script:
+        "../scripts/coverage_table.py"

@@ -1,8 +1,10 @@
 rule explorer_figures:
-    """The output-space map (paper Fig. 2) and the cluster composition chart (paper Fig. 5)."""
+    """The output-space map (paper Fig. 2, the reference scorer's chosen cluster marked) and the
+    cluster composition chart (paper Fig. 5)."""
     input:
         points=seed_dir("explore/points.parquet"),
         clusters=seed_dir("explore/clusters.csv"),
+        score=seed_dir(f"score/{REFERENCE_SCORER}.json"),
     output:
         output_space=report(
             seed_dir("figures/output_space.png"),
@@ -20,5 +22,7 @@ rule explorer_figures:
         seed_dir("logs/explorer_figures.log"),
     conda:
         "../../envs/report.yaml"
+    params:
+        scorer=REFERENCE_SCORER,
     script:
         "../scripts/explorer_figures.py"

@@ -22,17 +22,18 @@ with log_to(snakemake.log[0]) as log:
     def mapped(logits):
         return project(minmax_normalise(np.asarray(logits), params.normalise, reference=reference), projection)
 
-    background, before, after = mapped(reference), None, None
+    background, before, after, label = mapped(reference), None, None, None
     if cluster is not None and "group_logits" in cell:
         members = (points["cluster"] == cluster).to_numpy()
         before = background[members]
         after = mapped([cell["group_logits"][i] for i in points.loc[members, "id"]])
         name = clusters.loc[clusters["cluster"] == cluster, "name"].iloc[0]
+        label = f"'{name}' ({int(members.sum())} points)"
         title = (f"{dataset} seed {params.seed}: cluster '{name}' ({params.scorer}), control vs "
                  f"{cell['method'].removeprefix('generated/')} n={cell['n']} ({cell['mode']} mode)")
     else:
         title = f"{dataset} seed {params.seed}: no cluster chosen by {params.scorer} (or no points generated)"
         log.warning("%s", title)
-    plots.before_after(background, before, after, title, snakemake.output.before_after)
+    plots.before_after(background, before, after, title, snakemake.output.before_after, label)
     plots.cluster_composition(clusters, f"{dataset} seed {params.seed}", snakemake.output.composition)
     plots.interactive_map(points, f"{dataset} seed {params.seed}: output space", snakemake.output.interactive)

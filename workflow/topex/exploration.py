@@ -7,7 +7,7 @@ import pandas as pd
 
 from .classifier import logit_columns
 from .data import texts_of
-from .explorer import cluster_outputs, minmax_normalise, summarise_clusters
+from .explorer import cluster_explore, coverage, explore_space, minmax_normalise, summarise_clusters
 from .naming import name_clusters
 from .projection import fit_projection, project
 
@@ -19,26 +19,26 @@ def run_explorer(
     label_names: list[str],
     settings: dict,
     seed: int,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray]]:
-    """Return the per-point table, the per-cluster table and the fitted 2D projection.
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray], dict]:
+    """Return the per-point table, the per-cluster table, the fitted 2D projection and the
+    coverage summary (:func:`topex.explorer.coverage`, with the options used).
 
     ``outputs`` is the forward pass over ``data`` (same ids, same order); ``settings`` holds the
-    config sections ``explore``, ``naming`` and ``projection``.
+    config sections ``explore``, ``naming`` and ``projection``. The clustering runs in the
+    configured space (``explore.space``); the table's ``norm_*`` columns, which the scorers and
+    the map use, are the normalised outputs in every case.
     """
     if not outputs["id"].equals(data["id"]):
         raise ValueError("the forward-pass outputs and the explore split do not list the same points in order")
     explore, naming = settings["explore"], settings["naming"]
-    optics = explore["optics"]
     logits = outputs[logit_columns(outputs)].to_numpy()
     points = minmax_normalise(logits, explore.get("normalise", "per_dimension"))
-    cluster = cluster_outputs(
-        points,
-        min_samples=optics["min_samples"],
-        xi=optics.get("xi", 0.05),
-        min_cluster_size=optics.get("min_cluster_size"),
-        max_eps=np.inf if optics.get("max_eps") is None else optics["max_eps"],
+    correct = outputs["correct"].to_numpy()
+    space = explore_space(points, embeddings, explore.get("space", "logits"))
+    cluster = cluster_explore(space, correct, explore)
+    clusters = summarise_clusters(
+        cluster, correct, explore["candidate_error_rate"], explore.get("candidate_min_size", 1)
     )
-    clusters = summarise_clusters(cluster, outputs["correct"].to_numpy(), explore["candidate_error_rate"])
     names = name_clusters(
         texts_of(data), embeddings, cluster, naming.get("top_n_words", 4), naming.get("stop_words", "english")
     )
@@ -57,4 +57,35 @@ def run_explorer(
     for k in range(points.shape[1]):
         table[f"norm_{k}"] = points[:, k]
     table["x"], table["y"] = xy[:, 0], xy[:, 1]
-    return table, clusters.reset_index(drop=True), projection
+    summary = coverage(cluster, correct, clusters)
+    summary["options"] = {
+        key: explore.get(key, default)
+        for key, default in (("space", "logits"), ("algorithm", "optics"), ("errors_only", False))
+    }
+    return table, clusters.reset_index(drop=True), projection, summary
+
+
+def coverage_table(summaries: list[dict]) -> pd.DataFrame:
+    """One row per (dataset, seed) from the Explorer's coverage summaries, sorted, plus one mean
+    row per dataset: share clustered, candidates and their sizes, error coverage."""
+    rows = []
+    for summary in summaries:
+        sizes = summary["candidate_sizes"]
+        rows.append({
+            "dataset": summary["dataset"],
+            "seed": str(summary["seed"]),
+            "points": summary["n_points"],
+            "misclassified": summary["n_misclassified"],
+            "share_clustered": summary["share_clustered"],
+            "clusters": summary["n_clusters"],
+            "candidates": summary["n_candidates"],
+            "candidate_sizes": " ".join(str(size) for size in sizes) if sizes else "-",
+            "misclassified_in_candidates": summary["misclassified_in_candidates"],
+            "error_coverage": summary["error_coverage"],
+        })
+    table = pd.DataFrame(rows).sort_values(["dataset", "seed"], kind="stable").reset_index(drop=True)
+    numeric = ["points", "misclassified", "share_clustered", "clusters", "candidates",
+               "misclassified_in_candidates", "error_coverage"]
+    means = table.groupby("dataset", sort=True)[numeric].mean().reset_index()
+    means["seed"], means["candidate_sizes"] = "mean", ""
+    return pd.concat([table, means[table.columns]], ignore_index=True)

@@ -19,9 +19,13 @@ MAX_LABELLED = 8  # candidate clusters named on the map (the largest ones)
 MAX_BARS = 30  # clusters shown in the composition chart (the largest ones)
 
 
-def output_space_map(points: pd.DataFrame, clusters: pd.DataFrame, title: str, path: str) -> None:
+def output_space_map(
+    points: pd.DataFrame, clusters: pd.DataFrame, title: str, path: str,
+    chosen: int | None = None, scorer: str | None = None,
+) -> None:
     """Paper Fig. 2: the 2D output space, correct vs misclassified points; candidate clusters
     coloured and labelled with their names. Left: every point; right: misclassified points only.
+    The ``chosen`` cluster (of the ``scorer``) is drawn on both sides as black-ringed points.
     """
     sns.set_theme(style="whitegrid", context="notebook")
     fig, (left, right) = plt.subplots(1, 2, figsize=(14, 6.5))
@@ -47,6 +51,14 @@ def output_space_map(points: pd.DataFrame, clusters: pd.DataFrame, title: str, p
                 fontsize=8, color=colour, weight="bold", ha="center", va="bottom",
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colour, "alpha": 0.8},
             )
+    if chosen is not None and (points["cluster"] == chosen).any():
+        members = points[points["cluster"] == chosen]
+        row = clusters.loc[clusters["cluster"] == chosen].iloc[0]
+        label = f"chosen by {scorer or 'the scorer'}: '{row['name']}' ({int(row['size'])} points)"
+        for ax in (left, right):
+            ax.scatter(members["x"], members["y"], s=60, facecolors="none", edgecolors="black",
+                       linewidths=1.2, label=label)
+        left.legend(title=None, loc="best", fontsize=8)
     right.set(
         title=f"misclassified points; {len(candidates)} candidate clusters coloured",
         xlabel="SparsePCA component 1", ylabel="SparsePCA component 2",
@@ -136,16 +148,20 @@ def scorer_bars(table: pd.DataFrame, path: str) -> None:
 
 
 def before_after(background: np.ndarray, before: np.ndarray | None, after: np.ndarray | None, title: str,
-                 path: str) -> None:
+                 path: str, chosen: str | None = None) -> None:
     """Paper Fig. 2/4: where the n = 0 control and the retrained classifier put the chosen
-    cluster's points (2D positions), over the control's map of every explore point."""
+    cluster's points (2D positions), over the control's map of every explore point. ``chosen``
+    describes the chosen cluster (name, size) in the legend."""
     sns.set_theme(style="whitegrid", context="notebook")
     fig, ax = plt.subplots(figsize=(8, 6.5))
     ax.scatter(background[:, 0], background[:, 1], s=8, color="#cccccc", linewidth=0,
                label="explore points (control)")
     if before is not None and after is not None:
-        ax.scatter(before[:, 0], before[:, 1], s=30, color="#c0392b", label="cluster, control (n = 0)")
-        ax.scatter(after[:, 0], after[:, 1], s=30, color="#2c7fb8", label="cluster, after augmentation")
+        which = f"chosen cluster {chosen}" if chosen else "chosen cluster"
+        ax.scatter(before[:, 0], before[:, 1], s=30, color="#c0392b", edgecolors="black", linewidths=0.6,
+                   label=f"{which}, control (n = 0)")
+        ax.scatter(after[:, 0], after[:, 1], s=30, color="#2c7fb8", edgecolors="black", linewidths=0.6,
+                   label=f"{which}, after augmentation")
         for (x0, y0), (x1, y1) in zip(before, after):
             ax.annotate("", (x1, y1), (x0, y0), arrowprops={"arrowstyle": "->", "color": "#555555", "lw": 0.8})
     ax.set(xlabel="SparsePCA component 1", ylabel="SparsePCA component 2")

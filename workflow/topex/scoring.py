@@ -210,6 +210,14 @@ class EmbeddingAligner:
         return np.clip(forward, 0.0, None), np.clip(backward, 0.0, None)
 
 
+def errors_removable(n_misclassified: int) -> float:
+    """Not in the paper: the misclassified points a fix of the cluster could remove, i.e. its size
+    times its error rate. The paper's scorers rank by geometry or text and can pass over a large
+    cluster of errors for a small, tight one; this one ranks by what augmentation can gain. Ties
+    (equal counts) go to the larger cluster, as for every scorer, so the purer one loses them."""
+    return float(n_misclassified)
+
+
 def minmax_scale(values: np.ndarray) -> np.ndarray:
     """Scale to [0, 1] across candidates; all-equal values (or one candidate) scale to 0."""
     values = np.asarray(values, dtype=np.float64)

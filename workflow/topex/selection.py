@@ -21,8 +21,10 @@ LABELS = {
     "ctc": "CTC preservation",
     "cosine": "cosine similarity",
     "weighted": "weighted score",
+    "errors": "misclassified points",
 }
 BASE_SCORERS = ("density", "pairwise", "geomedian", "ctc", "cosine")
+EXTRA_SCORERS = ("errors",)  # not in the paper (README, "Does the Explorer find the failures?")
 
 
 def norm_columns(points: pd.DataFrame) -> list[str]:
@@ -50,6 +52,8 @@ def score_clusters(scorer: str, points: pd.DataFrame, candidates: pd.DataFrame, 
         elif scorer == "ctc":
             name = candidates.loc[candidates["cluster"] == cluster, "name"].iloc[0]
             scores.append(scoring.ctc_preservation(name, texts_of(points[mask]), aligner))
+        elif scorer == "errors":
+            scores.append(scoring.errors_removable(int((mask & ~points["correct"].to_numpy(dtype=bool)).sum())))
         else:
             raise ValueError(f"unknown scorer '{scorer}' (known: {', '.join(LABELS)})")
     return np.asarray(scores, dtype=np.float64)
