@@ -219,13 +219,13 @@ def main_results_coverage(results: Path) -> pd.DataFrame:
     for outputs_path in sorted(results.glob("*/seed~*/base/outputs/explore.parquet")):
         dataset, seed = outputs_path.parts[-5], outputs_path.parts[-4].split("~")[1]
         embeddings_path = results / dataset / "embeddings" / "explore.npz"
-        if not embeddings_path.exists():
-            continue
+        embeddings = io.read_arrays(embeddings_path)["embeddings"] if embeddings_path.exists() else None
         outputs = pd.read_parquet(outputs_path)
-        embeddings = io.read_arrays(embeddings_path)["embeddings"]
         normalised = minmax_normalise(outputs[logit_columns(outputs)].to_numpy())
         correct = outputs["correct"].to_numpy(dtype=bool)
         for name, option in OPTIONS.items():
+            if embeddings is None and option["space"] != "logits":
+                continue  # the embeddings are not there (yet): the options that need them are skipped
             cluster = cluster_explore(explore_space(normalised, embeddings, option["space"]), correct, option)
             clusters = summarise_clusters(cluster, correct, 0.5, option.get("candidate_min_size", 1))
             summary = coverage(cluster, correct, clusters)
