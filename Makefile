@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORES  ?= all
 
-.PHONY: install run lint test bench noise dry-run-paper clean
+.PHONY: install run lint test bench noise dry-run-paper gpu-check clean
 
 install: $(STAMP)
 
@@ -41,6 +41,11 @@ bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/generation.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/scorers.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/baselines.py
+
+# Classifier training, a full retraining cell and llama.cpp generation on CUDA against the CPU
+# (on a machine without CUDA: a "no CUDA device" line and the CPU half).
+gpu-check: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/gpu_check.py
 
 dry-run-paper: $(STAMP)
 	$(BIN)/snakemake -n --configfile config/paper.yaml

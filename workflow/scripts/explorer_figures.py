@@ -10,4 +10,4 @@ with log_to(snakemake.log[0]):
     clusters = pd.read_csv(snakemake.input.clusters)
     title = f"{snakemake.wildcards.dataset}, seed {snakemake.wildcards.seed}"
     plots.output_space_map(points, clusters, f"Output space: {title}", snakemake.output.output_space)
-    plots.cluster_composition(clusters, f"Cluster composition: {title}", snakemake.output.composition)
+    plots.cluster_composition(clusters, points, f"Cluster composition: {title}", snakemake.output.composition)

@@ -7,6 +7,8 @@ with log_to(snakemake.log[0]):
     spec = snakemake.params.dataset
     sources, label_names = data.load_source(spec["source"], data.needed_source_splits(spec["splits"]))
     splits, warnings = data.make_splits(sources, spec["splits"], snakemake.params.seed)
+    # read from the config, not a param: the counts do not change the splits, only whether they serve
+    data.check_pool(splits["pool"], max(snakemake.config["augment"]["counts"]), snakemake.wildcards.dataset)
     for name in data.SPLITS:
         io.write_parquet(splits[name], snakemake.output[name])
     io.write_json(

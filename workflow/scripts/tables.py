@@ -12,7 +12,7 @@ with log_to(snakemake.log[0]) as log:
     cells = pd.concat([pd.read_csv(path, keep_default_na=False, na_values=[""]) for path in snakemake.input],
                       ignore_index=True)
     effects = tables.effects(cells)
-    table1 = tables.table1(effects, params.scorers)
+    table1 = tables.table1(effects, params.scorers, params.table1_llm)
     table2 = tables.table2(effects, params.reference_scorer, params.baselines, dict(params.not_run), params.counts)
     io.write_csv(cells, snakemake.output.cells)
     for frame, csv, markdown, text in [

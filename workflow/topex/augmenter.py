@@ -76,11 +76,14 @@ def generate(
     training: set[str],
     settings: GenerationSettings,
     seed: int,
+    system_role: bool = True,
 ) -> list[dict]:
     """Attempt generations until ``settings.count`` are accepted or the attempts run out.
 
-    ``model`` is a ``llama_cpp.Llama``; ``chat`` says whether to use its chat template. Returns one
-    record per attempt (accepted ones carry their rank ``index``), plus timing and token counts.
+    ``model`` is a ``llama_cpp.Llama``; ``chat`` says whether to use its chat template, and
+    ``system_role`` whether that template takes a system turn (see :func:`prompts.chat_messages`).
+    ``label_names`` are the words the prompts use for the labels. Returns one record per attempt
+    (accepted ones carry their rank ``index``), plus timing and token counts.
     """
     label = target_label(cluster_points)
     pair = bool(cluster_points["text_pair"].notna().any())
@@ -95,7 +98,7 @@ def generate(
             break
         shots = min(settings.shots, len(pool))
         examples = [pool[i] for i in rng.choice(len(pool), size=shots, replace=False)] if shots else []
-        raw, prompt, usage, seconds = _complete(model, chat, task, examples, settings, seed + attempt)
+        raw, prompt, usage, seconds = _complete(model, chat, task, examples, settings, seed + attempt, system_role)
         candidate = judge(raw, pair, seen, training, settings.min_words, settings.max_words)
         record = {
             "text": candidate.text,
@@ -125,12 +128,12 @@ def generate(
     return records
 
 
-def _complete(model, chat, task, examples, settings, seed):
+def _complete(model, chat, task, examples, settings, seed, system_role=True):
     """One call to the model; returns the raw text, the prompt as sent, its token counts and seconds."""
     sampling = dict(max_tokens=settings.max_tokens, temperature=settings.temperature, top_p=settings.top_p, seed=seed)
     started = time.perf_counter()
     if chat:
-        messages = chat_messages(task, examples)
+        messages = chat_messages(task, examples, system_role)
         output = model.create_chat_completion(messages=messages, **sampling)
         raw, prompt = output["choices"][0]["message"]["content"] or "", messages
     else:
