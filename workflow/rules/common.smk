@@ -55,7 +55,10 @@ wildcard_constraints:
 
 for _name, _dataset in config["datasets"].items():
     _splits = _dataset["splits"]
-    if _splits["explore"].get("from") == _splits["train"]["from"] and _splits["explore"].get("size") is None:
+    if (
+        _splits["explore"].get("from") == _splits["train"]["from"]
+        and _splits["explore"].get("size") is None
+    ):
         raise ValueError(
             f"datasets.{_name}.splits.explore: size null takes all of source split "
             f"'{_splits['train']['from']}' that train leaves, so the unused training pool (the random "
