@@ -166,7 +166,7 @@ def paper_run(tmp_path_factory, tiny_bert, tiny_masked_lm):
         [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
          "--configfile", str(workdir / "paper.yaml"), "--cores", "2",
          "--resources", "gpu=2"],  # no GPU here: let two "GPU" jobs (training, offloading LLMs) share the cores
-        capture_output=True, text=True, env=env, timeout=1800,
+        capture_output=True, text=True, env=env, timeout=3600,  # 30 min were not enough on 2 cores shared by 4 runs
     )
     print(f"paper config on fixtures: {time.perf_counter() - started:.0f} s")
     assert run.returncode == 0, run.stderr[-6000:]
