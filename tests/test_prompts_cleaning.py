@@ -11,6 +11,7 @@ from topex.prompts import (
     completion_prompt,
     example_text,
     instruction,
+    label_words,
 )
 
 TEMPLATES = {
@@ -108,3 +109,19 @@ def test_filters_on_pairs():
     assert good.accepted and good.text_pair == "The judge was seen."
     assert verdict("The doctor saw the judge. The judge was seen.", pair=True).reason.startswith("pair delimiter")
     assert verdict("The doctor saw /delim/ the judge /delim/ was seen.", pair=True).reason.startswith("pair delimiter")
+
+
+def test_chat_prompt_without_a_system_role_folds_the_frame_into_the_first_user_turn():
+    messages = chat_messages("Generate X", ["an example"], system_role=False)
+    assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+    assert messages[0]["content"] == FRAME + "\n\nGenerate X"
+    assert messages[2]["content"] == "Generate X"  # only the first turn carries the frame
+    assert chat_messages("Generate X", [], system_role=False) == [{"role": "user", "content": FRAME + "\n\nGenerate X"}]
+
+
+def test_label_words_replace_the_names_they_list():
+    assert label_words(["neg", "pos"], {"neg": "negative", "pos": "positive"}, "k") == ["negative", "positive"]
+    assert label_words(["World", "Sci/Tech"], {"Sci/Tech": "science and technology"}, "k") == ["World", "science and technology"]
+    assert label_words(["a", "b"], None, "k") == ["a", "b"]
+    with pytest.raises(ValueError, match=r"datasets.trec.label_words: \['ABR'\] are not label names"):
+        label_words(["ABBR", "NUM"], {"ABR": "abbreviation"}, "datasets.trec.label_words")

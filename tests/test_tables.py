@@ -132,3 +132,23 @@ def test_added_points_come_in_rank_order_accepted_only(tmp_path):
     added = read_added(tmp_path / "eda.jsonl")
     assert added["text"].tolist() == ["a", "b"] and added["label"].tolist() == [0, 1]
     assert added["id"].tolist() == ["eda-0", "eda-1"]
+
+
+def test_table1_compares_the_five_metrics_on_one_llm():
+    """Only the named LLM's cells count, and the weighted score (derived from Table 1) is left out."""
+    other = pd.concat([
+        cell_rows([metrics(s, "control", 0, 0.80, {3: 0.25, 5: 0.5}),
+                   metrics(s, "generated/cluster~3/big/shots~0", 1, 0.90, {3: 0.5, 5: 0.5}),
+                   metrics(s, "generated/cluster~5/big/shots~0", 1, 0.85, {3: 0.25, 5: 0.75})],
+                  CHOSEN, "weighted", [("big", 0)], [1])
+        for s in (0, 1, 2)], ignore_index=True)
+    both = effects(pd.concat([all_cells(), other[other["n"] > 0]], ignore_index=True))
+    scorers = ["density", "pairwise", "ctc", "cosine", "weighted"]
+    mine = table1(both, scorers, "llm").set_index("scorer")
+    assert "weighted" not in mine.index and set(mine["llm"]) == {"llm"}
+    assert mine.loc["cosine", "share_of_best"] == pytest.approx(100)  # as with llm alone
+    assert mine.loc["density", "share_of_best"] == pytest.approx(100 * 0.01 / 0.04)
+    big = table1(both, scorers, "big").set_index("scorer")
+    assert big.loc["density", "mean_delta"] == pytest.approx(0.10)  # 0.90 - 0.80 on cluster 3
+    assert big.loc["density", "share_of_best"] == pytest.approx(100)
+    assert big.loc["cosine", "share_of_best"] == pytest.approx(50)  # 0.05 of 0.10

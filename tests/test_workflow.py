@@ -543,4 +543,12 @@ def test_paper_config_builds_the_dag_for_four_datasets():
     for dataset in ("imdb", "ag_news", "trec", "hans"):
         for seed in range(5):
             assert f"results/{dataset}/seed~{seed}/explore/clusters.csv" in run.stdout
+            # collects the generations of every LLM (generate jobs follow the choose_clusters checkpoint)
+            assert f"results/{dataset}/seed~{seed}/generate/summary.json" in run.stdout
+    # the paper's three LLMs (footnotes 2-4), each fetched once for every dataset's generations
+    for llm in ("gemma2_2b", "llama2_7b", "llama3_8b"):
+        assert f"resources/llm/{llm}.gguf" in run.stdout
+    paper = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
+    assert sorted(paper["llms"]) == ["gemma2_2b", "llama2_7b", "llama3_8b"]
+    assert not paper["llms"]["gemma2_2b"]["chat"] and not paper["llms"]["llama2_7b"]["chat"]  # base models
     assert "bbc_news" not in run.stdout  # the paper's config replaces the default, not merged into it

@@ -47,6 +47,7 @@ rule generate:
     params:
         llm=llm_config,
         augment=generation_settings,
+        label_words=label_words,
     script:
         "../scripts/generate.py"
 

@@ -22,6 +22,10 @@ RETRAIN_SETTINGS = {
     key: config["retrain"].get(key, {}) for key in ("continue", "head", "top")
 }
 CONTROLS = ["oracle", "random"]
+# The LLM whose TopEx cells Table 1 compares the scorers on (the paper: Gemma-2-2B).
+TABLE1_LLM = config.get("tables", {}).get("table1_llm") or LLMS[0]
+if TABLE1_LLM not in LLMS:
+    raise ValueError(f"tables.table1_llm: '{TABLE1_LLM}' is not among llms {LLMS}")
 
 
 def baseline_not_run(method):
@@ -52,6 +56,16 @@ wildcard_constraints:
 
 
 for _name, _dataset in config["datasets"].items():
+    _splits = _dataset["splits"]
+    if (
+        _splits["explore"].get("from") == _splits["train"]["from"]
+        and _splits["explore"].get("size") is None
+    ):
+        raise ValueError(
+            f"datasets.{_name}.splits.explore: size null takes all of source split "
+            f"'{_splits['train']['from']}' that train leaves, so the unused training pool (the random "
+            "control's points) is empty; give explore a size"
+        )
     if _dataset["splits"]["explore"].get("same_as") == "test":
         logging.getLogger("snakemake").warning(
             f"WARNING: dataset '{_name}': explore split is the test split: clusters are chosen "
@@ -102,6 +116,11 @@ def source_files(wildcards):
 
 def llm_model(wildcards):
     return config["llms"][wildcards.llm]["model"]
+
+
+def label_words(wildcards):
+    """The words the prompts use for a dataset's label names (datasets.{name}.label_words)."""
+    return config["datasets"][wildcards.dataset].get("label_words") or {}
 
 
 def llm_gpus(wildcards):
@@ -290,6 +309,8 @@ def all_targets():
         *per_seed("figures/cluster_composition.png"),
         *[path for scorer in SCORERS for path in per_seed(f"score/{scorer}.json")],
         *per_seed("generate/summary.json"),
+        # every LLM's file: a dry run lists them (their generations sit behind the checkpoint)
+        *expand("resources/llm/{llm}.gguf", llm=LLMS),
         *report_targets(),
     ]
 

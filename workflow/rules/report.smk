@@ -29,6 +29,7 @@ rule tables:
     params:
         reference_scorer=REFERENCE_SCORER,
         scorers=SCORERS,
+        table1_llm=TABLE1_LLM,
         baselines=config["baselines"]["methods"],
         not_run=NOT_RUN,
         counts=[int(n) for n in COUNTS],

@@ -6,7 +6,7 @@ import torch
 
 from topex import baselines, io
 from topex.augmenter import cell_seed, training_keys
-from topex.controls import oracle_points
+from topex.controls import oracle_points, region_seed
 from topex.logs import log_to
 
 with log_to(snakemake.log[0]) as log:
@@ -21,8 +21,9 @@ with log_to(snakemake.log[0]) as log:
         points = pd.read_parquet(snakemake.input.points)
         seed = cell_seed(wildcards.dataset, wildcards.seed, cluster, method)
         attempts = settings.get("attempts_per_point", 3)
-        # the cluster's points in a seeded order, then its nearest explore points (as the oracle)
-        sources = oracle_points(points, cluster, params.largest_count * attempts, seed)
+        # the oracle's order: the cluster's points in the shared seeded order, then its nearest explore points
+        order_seed = region_seed(wildcards.dataset, wildcards.seed, cluster)
+        sources = oracle_points(points, cluster, params.largest_count * attempts, order_seed)
         augmenter = baselines.make_augmenter(
             method, settings, params.classifier,
             model_dir=snakemake.input.get("model"), wordnet_dir=snakemake.input.get("wordnet"),

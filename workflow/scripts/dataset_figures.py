@@ -35,5 +35,5 @@ with log_to(snakemake.log[0]) as log:
         title = f"{dataset} seed {params.seed}: no cluster chosen by {params.scorer} (or no points generated)"
         log.warning("%s", title)
     plots.before_after(background, before, after, title, snakemake.output.before_after, label)
-    plots.cluster_composition(clusters, f"{dataset} seed {params.seed}", snakemake.output.composition)
+    plots.cluster_composition(clusters, points, f"{dataset} seed {params.seed}", snakemake.output.composition)
     plots.interactive_map(points, f"{dataset} seed {params.seed}: output space", snakemake.output.interactive)

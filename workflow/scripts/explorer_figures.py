@@ -14,4 +14,4 @@ with log_to(snakemake.log[0]):
         points, clusters, f"Output space: {title}", snakemake.output.output_space,
         None if chosen is None else chosen["cluster"], snakemake.params.scorer,
     )
-    plots.cluster_composition(clusters, f"Cluster composition: {title}", snakemake.output.composition)
+    plots.cluster_composition(clusters, points, f"Cluster composition: {title}", snakemake.output.composition)

@@ -3,9 +3,9 @@
 import pandas as pd
 
 from topex import augmenter, io
-from topex.llm import load_model, prompt_fitter
+from topex.llm import accepts_system_role, load_model, named_errors, prompt_fitter, use_chat_template
 from topex.logs import log_to
-from topex.prompts import check_template
+from topex.prompts import check_template, label_words
 
 with log_to(snakemake.log[0]) as log:
     wildcards, llm, augment = snakemake.wildcards, snakemake.params.llm, snakemake.params.augment
@@ -29,12 +29,21 @@ with log_to(snakemake.log[0]) as log:
         snakemake.input.model, f"llms.{llm['name']}.model", llm.get("n_ctx", 2048), snakemake.threads,
         llm.get("n_gpu_layers", 0), seed,
     )
-    fit = prompt_fitter(model, llm["chat"], llm["name"], llm.get("n_ctx", 2048), settings.max_tokens)
-    records = augmenter.generate(
-        model, llm["chat"], template, points[points["cluster"] == cluster], name, manifest["label_names"],
-        augmenter.training_keys(pd.read_parquet(snakemake.input.train)), settings, seed, fit=fit,
-    )
-    for record in records:
+    words = label_words(manifest["label_names"], snakemake.params.label_words, f"datasets.{wildcards.dataset}.label_words")
+    system_role, source = True, "a completion prompt (chat: false)"
+    if llm["chat"]:
+        chat_template, source = use_chat_template(model, llm.get("chat_template"), f"llms.{llm['name']}.chat_template")
+        system_role = accepts_system_role(chat_template)
+        source = f"the chat template of {source}" + ("" if system_role else " (no system role: folded into the first user turn)")
+    log.info("%s; labels in the prompt: %s", source, words)
+    with named_errors(llm["name"], source):
+        records = augmenter.generate(
+            model, llm["chat"], template, points[points["cluster"] == cluster], name, words,
+            augmenter.training_keys(pd.read_parquet(snakemake.input.train)), settings, seed, system_role,
+            fit=prompt_fitter(model, llm["chat"], llm["name"], llm.get("n_ctx", 2048), settings.max_tokens),
+        )
+    for record in records:  # the dataset's label name, as in the other methods' files; the prompt's word too
+        record.update(label_name=manifest["label_names"][record["label"]], label_word=record["label_name"])
         record.update(cluster=cluster, llm=llm["name"], model=str(snakemake.input.model))
     # wall times go to the log, not the result file: the same config gives the same file
     seconds = sum(record.pop("seconds") for record in records)

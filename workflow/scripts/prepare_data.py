@@ -9,6 +9,8 @@ with log_to(snakemake.log[0]) as log:
         snakemake.wildcards.dataset, spec, snakemake.params.seed, snakemake.params.prompt_fields,
         f"augment.prompts.{spec['task']}",
     )
+    # read from the config, not a param: the counts do not change the splits, only whether they serve
+    data.check_pool(splits["pool"], max(snakemake.config["augment"]["counts"]), snakemake.wildcards.dataset)
     for name in data.SPLITS:
         io.write_parquet(splits[name], snakemake.output[name])
     io.write_json(manifest, snakemake.output.manifest)

@@ -14,7 +14,7 @@ with log_to(snakemake.log[0]) as log:
     oracle_n = max(params.counts)
     effects = tables.effects(cells)
     power = tables.power(cells, params.seeds, oracle_n)
-    table1 = tables.table1(effects, params.scorers)
+    table1 = tables.table1(effects, params.scorers, params.table1_llm)
     table2 = tables.table2(effects, params.reference_scorer, params.baselines, dict(params.not_run), params.counts)
     # each row of Table 2 carries its dataset's power line: the smallest effects readable, the oracle's verdict
     readable = ["dataset", "mode", "oracle_detected", "mde", "target_mde", "in_group_mde", "in_group_target_mde"]

@@ -76,12 +76,15 @@ def generate(
     training: set[str],
     settings: GenerationSettings,
     seed: int,
+    system_role: bool = True,
     fit=None,
 ) -> list[dict]:
     """Attempt generations until ``settings.count`` are accepted or the attempts run out.
 
-    ``model`` is a ``llama_cpp.Llama``; ``chat`` says whether to use its chat template. Returns one
-    record per attempt (accepted ones carry their rank ``index``), plus timing and token counts.
+    ``model`` is a ``llama_cpp.Llama``; ``chat`` says whether to use its chat template, and
+    ``system_role`` whether that template takes a system turn (see :func:`prompts.chat_messages`).
+    ``label_names`` are the words the prompts use for the labels. Returns one record per attempt
+    (accepted ones carry their rank ``index``), plus timing and token counts.
     ``fit(task, examples)``, when given, cuts the examples to fit the LLM's context.
     """
     label = target_label(cluster_points)
@@ -100,7 +103,7 @@ def generate(
         if fit is not None:
             examples = fit(task, examples)
             shots = len(examples)
-        raw, prompt, usage, seconds = _complete(model, chat, task, examples, settings, seed + attempt)
+        raw, prompt, usage, seconds = _complete(model, chat, task, examples, settings, seed + attempt, system_role)
         candidate = judge(raw, pair, seen, training, settings.min_words, settings.max_words, prompt=task)
         record = {
             "text": candidate.text,
@@ -130,12 +133,12 @@ def generate(
     return records
 
 
-def _complete(model, chat, task, examples, settings, seed):
+def _complete(model, chat, task, examples, settings, seed, system_role=True):
     """One call to the model; returns the raw text, the prompt as sent, its token counts and seconds."""
     sampling = dict(max_tokens=settings.max_tokens, temperature=settings.temperature, top_p=settings.top_p, seed=seed)
     started = time.perf_counter()
     if chat:
-        messages = chat_messages(task, examples)
+        messages = chat_messages(task, examples, system_role)
         output = model.create_chat_completion(messages=messages, **sampling)
         raw, prompt = output["choices"][0]["message"]["content"] or "", messages
     else:

@@ -132,7 +132,7 @@ def make_augmenter(method: str, settings: dict, classifier_config: dict, model_d
         from .clare import CLARE, load_masked_lm
         from .similarity import SentenceSimilarity
 
-        masked_lm, tokenizer = load_masked_lm(recipe.pop("masked_lm", None))
+        masked_lm, tokenizer = load_masked_lm(recipe.pop("masked_lm", None), recipe.pop("masked_lm_revision", None))
         masked_lm.to(device)
         similarity = SentenceSimilarity(encoder, recipe.pop("sentence_threshold", 0.7), recipe.pop("window_size", 15),
                                         device=device)

@@ -64,7 +64,7 @@ import numpy as np
 import torch
 
 from .baselines import Augmented
-from .models import resolve_model
+from .models import pretrained_kwargs, resolve_model
 from .similarity import SentenceSimilarity
 from .words import WORD, Words, budget
 
@@ -80,7 +80,7 @@ class MaskedLMUnavailable(RuntimeError):
     """CLARE cannot run: no masked LM is configured, or the configured one cannot be loaded."""
 
 
-def load_masked_lm(spec: str | None):
+def load_masked_lm(spec: str | None, revision: str | None = None):
     """The masked LM and its tokenizer for ``spec`` (``package:...``, a local directory or a hub
     id), in eval mode; remote code is never trusted."""
     if not spec:
@@ -89,8 +89,8 @@ def load_masked_lm(spec: str | None):
 
     try:
         path = resolve_model(spec)
-        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
-        model = AutoModelForMaskedLM.from_pretrained(path, trust_remote_code=False)
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False, revision=revision)
+        model = AutoModelForMaskedLM.from_pretrained(path, trust_remote_code=False, **pretrained_kwargs(revision))
     except (OSError, ValueError) as error:
         raise MaskedLMUnavailable(
             f"masked LM '{spec}' could not be loaded ({error}); set {CONFIG_KEY} to a local model "

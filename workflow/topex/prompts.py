@@ -13,7 +13,14 @@ prompt of appendix B does). The instruction is wrapped in appendix B's completio
     Your answer:
 
 For a chat model the same instruction goes into user turns, with each example as the assistant's
-answer to its own turn, so the chat template of the model does the framing.
+answer to its own turn, so the chat template of the model does the framing. The frame goes into a
+system turn where the template has a system role; templates without one (Gemma-2's raises "System
+role not supported") get it folded into the first user turn (``system_role=False``), so the
+messages are accepted by every chat template.
+
+Label names go into the prompt as words: ``label_words`` maps a dataset's label names (e.g. the
+hub's "neg", "ABBR") to the words the LLM reads ("negative", "abbreviation"), config key
+``datasets.<name>.label_words``.
 
 Sentence pairs are written and read as ``premise /delim/ hypothesis`` (appendix B).
 """
@@ -63,13 +70,26 @@ def completion_prompt(task: str, examples: list[str]) -> str:
     return "\n".join(blocks)
 
 
-def chat_messages(task: str, examples: list[str]) -> list[dict[str, str]]:
-    """The same prompt for an instruction-tuned model, as chat turns."""
-    messages = [{"role": "system", "content": FRAME}]
+def chat_messages(task: str, examples: list[str], system_role: bool = True) -> list[dict[str, str]]:
+    """The same prompt for an instruction-tuned model, as chat turns: the frame as a system turn,
+    or, without ``system_role``, as the first paragraph of the first user turn."""
+    messages = [{"role": "system", "content": FRAME}] if system_role else []
     for example in examples:
         messages += [{"role": "user", "content": task}, {"role": "assistant", "content": example}]
     messages.append({"role": "user", "content": task})
+    if not system_role:
+        messages[0] = {"role": "user", "content": f"{FRAME}\n\n{messages[0]['content']}"}
     return messages
+
+
+def label_words(label_names: list[str], words: dict[str, str] | None, where: str) -> list[str]:
+    """The label names as the prompts write them: ``words`` maps a label name to its words (names
+    it does not list stay as they are); a key that is not a label name fails naming ``where``."""
+    words = words or {}
+    unknown = sorted(set(words) - set(label_names))
+    if unknown:
+        raise ValueError(f"{where}: {unknown} are not label names of the dataset (they are {label_names})")
+    return [words.get(name, name) for name in label_names]
 
 
 def _truncate(text: str, max_words: int) -> str:
