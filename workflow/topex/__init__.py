@@ -8,7 +8,7 @@ One concept per module:
 - ``data``         load datasets (hub, local files, pip-shipped corpora) and split them
 - ``classifier``   fine-tune a BERT-family classifier and run it over a split
 - ``embeddings``   sentence embeddings from the local encoder (for cluster naming)
-- ``explorer``     normalise outputs, cluster them with OPTICS, find candidate clusters
+- ``explorer``     normalise outputs, cluster them (OPTICS, HDBSCAN, errors only), find candidates, coverage
 - ``naming``       name clusters with BERTopic's c-TF-IDF on the clusters we already have
 - ``projection``   SparsePCA projection of the output space to 2D
 - ``exploration``  the Explorer stage as a whole (the four modules above, in order)
@@ -20,7 +20,13 @@ One concept per module:
 - ``llm``          prepare and open GGUF models with llama.cpp
 - ``augmenter``    generate new points for a chosen cluster
 - ``controls``     oracle and random control points
-- ``retrain``      retrain with added points: full, continue or head mode
+- ``retrain``      retrain with added points: full, continue, head or top mode
+- ``top``          the top mode: the base model's head (and top layers) on cached representations
+- ``regions``      in-group evaluation regions: the test points around a chosen cluster
+- ``cells``        one row per retrained cell, paired with its seed's control and random control
+- ``tables``       Tables 1 and 2, the effects, power and noise tables
+- ``planting``     planted failures with known members (the discovery benchmark)
+- ``discovery``    precision, recall and hit rate of the Explorer on planted failures
 - ``stats``        paired statistics over seeds
 - ``config_checks`` start-up checks of the config that name the offending key
 """
