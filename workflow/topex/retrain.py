@@ -40,7 +40,7 @@ class TopSettings:
     layers: int = 0  # encoder layers retrained below the head (0: the head alone)
     steps: int = 30
     replay_batch_size: int = 16
-    learning_rate: float = 1e-3  # of the head
+    learning_rate: float = 1e-4  # of the head
     layer_learning_rate: float = 5e-5  # of the retrained encoder layers
 
 
