@@ -1,4 +1,4 @@
-"""Retrain the classifier with n added points, in one of three modes (config ``retrain.mode``).
+"""Retrain the classifier with n added points, in one of four modes (config ``retrain.mode``).
 
 Adding 1–10 points to 1000 moves accuracy by tenths of a percent, the size of the seed-to-seed
 spread, and a full fine-tune per cell is about a minute on a CPU. The modes trade faithfulness to
@@ -12,6 +12,9 @@ the paper against cost; each is paired with a control that differs *only* in the
 ``head``      keep the seed's base model and refit only its final linear layer, as a
               multinomial logistic regression on the cached representations of train + n points
               (deterministic). Control: the same refit on train alone.
+``top``       continue training the seed's base model's head (and top layers) on cached
+              representations, the added points in every step (:mod:`topex.top`). Control: the
+              same steps on the same replay batches alone.
 """
 
 from __future__ import annotations
