@@ -25,6 +25,7 @@ import pandas as pd
 import torch
 
 from . import classifier
+from .retrain import replay_order
 
 
 class _Stop(Exception):
@@ -150,7 +151,7 @@ class TopRetrainer:
             for parameter in group["params"]:
                 parameter.requires_grad_(True)
         optimiser = torch.optim.AdamW(groups, weight_decay=0.0)
-        order = _replay_order(len(self.train_labels), self.top.steps, self.top.replay_batch_size, self.seed)
+        order = replay_order(len(self.train_labels), self.top.steps, self.top.replay_batch_size, self.seed)
         device = head.weight.device
         for step in range(self.top.steps):
             rows = order[step * self.top.replay_batch_size:(step + 1) * self.top.replay_batch_size]
@@ -170,8 +171,3 @@ class TopRetrainer:
             return np.vstack([self._logits(self.evaluated_inputs[i:i + batch]).float().cpu().numpy()
                               for i in range(0, len(self.evaluated_inputs), batch)])
 
-
-def _replay_order(n_train: int, steps: int, batch_size: int, seed: int) -> np.ndarray:
-    from .retrain import replay_order
-
-    return replay_order(n_train, steps, batch_size, seed)
