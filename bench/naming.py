@@ -8,7 +8,8 @@ shots) is then paired. Prints, and writes to bench/out/naming/: both tables and 
 differences of the on-topic rate (and of the acceptance and judge agreement), mean over the pairs
 with a 95% t-interval, per dataset and overall. The folder is left with the LLM names' results:
 rerun the workflow there without the overlay to restore the default's.
-Run: .venv/bin/python bench/naming.py [--cores 2] [--workdir DIR]   (default DIR: a fresh copy)
+Run: .venv/bin/python bench/naming.py [--cores 2] [--workdir DIR] [--overlay FILE ...]
+(default DIR: a fresh copy; overlays are merged over config/config.yaml in both runs, e.g. fewer seeds)
 """
 
 import argparse
@@ -50,6 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--workdir", type=Path, help="a working copy to run in (default: a fresh copy)")
+    parser.add_argument("--overlay", nargs="*", default=[], help="config files merged over config/config.yaml")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="topex-naming-"))
     if args.workdir is None:
@@ -58,7 +60,7 @@ def main() -> None:
     tables = {}
     (workdir / "naming-llm.yaml").write_text(yaml.safe_dump({"naming": {"method": "llm"}}))
     for method, extra in (("bertopic", []), ("llm", ["naming-llm.yaml"])):
-        seconds, _ = snakemake(workdir, args.cores, "--configfile", "config/config.yaml", *extra, TARGET)
+        seconds, _ = snakemake(workdir, args.cores, "--configfile", "config/config.yaml", *args.overlay, *extra, TARGET)
         tables[method] = pd.read_csv(workdir / TARGET, dtype={"seed": str})
         tables[method].to_csv(OUT / f"{method}.csv", index=False)
         print(f"{method} names: {TARGET} in {seconds / 60:.1f} min")

@@ -368,7 +368,7 @@ def assess_inputs(wildcards):
         "manifest": "results/{dataset}/data/splits.json",
         "judge": "results/{dataset}/embeddings/judge.npz",
         **{
-            split: f"results/{{dataset}}/embeddings/{split}.npz"
+            f"{split}_embeddings": f"results/{{dataset}}/embeddings/{split}.npz"
             for split in ("explore", "test", "train")
         },
     }

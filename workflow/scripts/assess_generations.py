@@ -23,7 +23,8 @@ with log_to(snakemake.log[0]) as log:
     clusters = pd.read_csv(inputs.clusters, keep_default_na=False)
     names = dict(zip(clusters["cluster"], clusters["name"]))
     label_names = io.read_json(inputs.manifest)["label_names"]
-    vectors_of = {split: io.read_arrays(inputs[split])["embeddings"] for split in ("explore", "test", "train")}
+    vectors_of = {split: io.read_arrays(inputs[f"{split}_embeddings"])["embeddings"]
+                  for split in ("explore", "test", "train")}
     ids, centres = quality.centroids(vectors_of["explore"], points["cluster"].to_numpy())
     references = np.concatenate([vectors_of["explore"], vectors_of["test"]])
 

@@ -33,6 +33,7 @@ with log_to(snakemake.log[0]) as log:
         written = llm_names(model, llm["chat"], system_role, clusters, texts_of(data), embeddings,
                             points["cluster"].to_numpy(), NamingSettings.from_config(naming),
                             (snakemake.wildcards.dataset, snakemake.wildcards.seed), llm["name"])
+        model.close()
     points, clusters = apply_names(points, clusters, written, naming.get("method", "bertopic"))
     summary.update(dataset=snakemake.wildcards.dataset, seed=int(snakemake.wildcards.seed))
     io.write_parquet(points, snakemake.output.points)

@@ -66,6 +66,7 @@ with log_to(snakemake.log[0]) as log:
     # wall times go to the log, not the result file: the same config gives the same file
     seconds = sum(record.pop("seconds") for record in records)
     io.write_jsonl(records, snakemake.output[0])
+    model.close()  # now, not at interpreter exit, where llama.cpp's bindings are already torn down
     accepted = sum(r["accepted"] for r in records)
     log.info("cluster '%s': %d accepted of %d attempts in %.1f s", name, accepted, len(records), seconds)
     for record in records:
