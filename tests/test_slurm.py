@@ -34,7 +34,7 @@ RUN_TARGETS = [*TARGETS, "results/bbc_small/seed~0/retrain~head/random/n~1/metri
 RUN_RULES = TARGET_RULES | {"score_clusters", "score_weighted", "choose_clusters", "control_points", "retrain",
                             "in_group_regions",
                             "prepare_wordnet", "baseline", "prepare_llm", "generate", "generation_summary",
-                            "explorer_figures"}
+                            "explorer_figures", "embed_split", "fit_judge"}
 # Resource keys that would ask for GPUs, or a partition's GPUs, behind the standard `gpu` resource.
 GPU_KEYS = {"gpu", "gpus", "gres", "gpu_model", "cpus_per_gpu", "tasks_per_gpu"}
 ACTIONS = re.compile(r"^    (script|shell|run|notebook|wrapper|cwl):", re.MULTILINE)
@@ -212,7 +212,8 @@ def test_every_rule_group_runs_through_sbatch(slurm_run):
     metrics = json.loads((seed / "base/metrics.json").read_text())
     assert metrics["test"]["n"] == 20 and 0 <= metrics["test"]["accuracy"] <= 1
     clusters = pd.read_csv(seed / "explore/clusters.csv", keep_default_na=False)
-    assert list(clusters.columns) == ["cluster", "size", "n_misclassified", "error_rate", "name", "is_candidate"]
+    assert list(clusters.columns) == ["cluster", "size", "n_misclassified", "error_rate", "name", "is_candidate",
+                                     "bertopic_name", "llm_name"]
     assert json.loads((seed / "retrain~head/random/n~1/metrics.json").read_text())["mode"] == "head"
     assert (seed / "figures/output_space.png").read_bytes()[:4] == b"\x89PNG"
     generated = json.loads((seed / "generate/summary.json").read_text())

@@ -123,7 +123,8 @@ def test_clusters_csv_agrees_with_the_points(tiny_run, dataset):
     explore = tiny_run / "results" / dataset / "seed~0" / "explore"
     clusters = pd.read_csv(explore / "clusters.csv", keep_default_na=False)
     points = pd.read_parquet(explore / "points.parquet")
-    assert list(clusters.columns) == ["cluster", "size", "n_misclassified", "error_rate", "name", "is_candidate"]
+    assert list(clusters.columns) == ["cluster", "size", "n_misclassified", "error_rate", "name", "is_candidate",
+                                     "bertopic_name", "llm_name"]
     assert len(clusters) >= 1
     assert len(points) == len(pd.read_parquet(tiny_run / "results" / dataset / "data/explore.parquet"))
     for row in clusters.itertuples():
@@ -218,6 +219,34 @@ def test_one_generation_per_chosen_cluster_serves_every_scorer(tiny_run, dataset
                     if shots == "1":
                         assert all(r["shots"] == 1 and json.dumps(r["prompt"]).count("/delim/") >= 2 for r in records)
                     assert all(r["text_pair"] for r in accepted)
+
+
+@pytest.mark.e2e
+def test_generation_quality_table_and_table3_count_what_was_generated(tiny_run):
+    table = pd.read_csv(tiny_run / "results/tables/generations.csv", dtype={"seed": str}, keep_default_na=False,
+                        na_values=[""])
+    pooled = table[table["seed"] == "all"]
+    assert len(pooled) == 2 * 2 * 2  # datasets × LLMs × shots
+    for row in pooled.itertuples():
+        records = [json.loads(line) for seed in ("0", "1") for path in
+                   (tiny_run / "results" / row.dataset / f"seed~{seed}" / "generate").glob(f"cluster~*/{row.llm}/shots~{row.shots}.jsonl")
+                   for line in path.read_text().splitlines()]
+        assert row.attempts == len(records) and row.accepted == sum(r["accepted"] for r in records)
+        for share in ("acceptance_rate", "judge_agreement", "base_agreement", "on_topic_rate", "members_on_topic"):
+            value = getattr(row, share)
+            assert pd.isna(value) or 0 <= value <= 1
+        assert row.near_copies_accepted == 0  # the filter rejects them
+    for dataset in ("tiny_pairs", "bbc_small"):
+        quality = pd.read_parquet(tiny_run / "results" / dataset / "seed~0/generate/quality.parquet")
+        files = (tiny_run / "results" / dataset / "seed~0/generate").glob("cluster~*/*/shots~*.jsonl")
+        assert len(quality) == sum(json.loads(line)["accepted"] for path in files for line in path.read_text().splitlines())
+        assert np.isfinite(quality[["x", "y", "centroid_cosine"]].to_numpy()).all()
+    markdown = (tiny_run / "results/tables/generations.md").read_text()
+    assert "label judge" in markdown and "| dataset | LLM | shots |" in markdown
+    table3 = (tiny_run / "results/tables/table3.md").read_text()
+    assert "## tiny_pairs (seed 0)" in table3 and "## bbc_small (seed 0)" in table3
+    assert "most similar original" in table3 or "(no point accepted)" in table3
+    assert "<!DOCTYPE html>" in (tiny_run / "results/tables/table3.html").read_text()
 
 
 @pytest.mark.e2e
@@ -341,7 +370,7 @@ def test_report_holds_every_table_and_figure(tiny_run):
     assert run.returncode == 0, run.stderr[-3000:]
     report = (tiny_run / "results/report.html").read_text()
     for name in ("table1.csv", "table2.csv", "effects.csv", "performance.png", "scorers.png", "before_after.png",
-                 "output_space.html", "cluster_composition.png"):
+                 "output_space.html", "cluster_composition.png", "generations.csv", "table3.html"):
         assert name in report
 
 

@@ -34,6 +34,10 @@ rule generate:
         clusters=seed_dir("explore/clusters.csv"),
         train="results/{dataset}/data/train.parquet",
         manifest="results/{dataset}/data/splits.json",
+        # the filter's near-copy check (explore, test) and label check (judge)
+        explore="results/{dataset}/embeddings/explore.npz",
+        test="results/{dataset}/embeddings/test.npz",
+        judge="results/{dataset}/embeddings/judge.npz",
     output:
         seed_dir("generate/cluster~{cluster}/{llm}/shots~{shots}.jsonl"),
     log:
@@ -48,6 +52,7 @@ rule generate:
         llm=llm_config,
         augment=generation_settings,
         label_words=label_words,
+        encoder=config["encoder"],
     script:
         "../scripts/generate.py"
 

@@ -26,6 +26,18 @@ CONTROLS = ["oracle", "random"]
 TABLE1_LLM = config.get("tables", {}).get("table1_llm") or LLMS[0]
 if TABLE1_LLM not in LLMS:
     raise ValueError(f"tables.table1_llm: '{TABLE1_LLM}' is not among llms {LLMS}")
+# The LLM that writes cluster names (naming.method: llm); null: the first LLM alphabetically.
+NAMING_METHOD = config["naming"].get("method", "bertopic")
+NAMING_LLM = config["naming"].get("llm") or LLMS[0]
+if NAMING_METHOD == "llm" and NAMING_LLM not in LLMS:
+    raise ValueError(f"naming.llm: '{NAMING_LLM}' is not among llms {LLMS}")
+# Its settings reach the Explorer only with method llm; with bertopic, editing that LLM reruns nothing.
+NAMING_LLM_CONFIG = (
+    {"name": NAMING_LLM, **config["llms"][NAMING_LLM]}
+    if NAMING_METHOD == "llm"
+    else None
+)
+QUALITY = config.get("quality", {})
 
 
 def baseline_not_run(method):
@@ -322,9 +334,10 @@ def report_targets():
     """Every table and figure of the paper's results (target: figures)."""
     tables = expand(
         "results/tables/{table}.{ext}",
-        table=["table1", "table2", "effects", "explore_coverage"],
+        table=["table1", "table2", "effects", "explore_coverage", "generations"],
         ext=["csv", "md"],
     )
+    tables += ["results/tables/table3.md", "results/tables/table3.html"]
     figures = ["results/figures/performance.png", "results/figures/scorers.png"]
     figures += expand(
         "results/figures/{dataset}/{name}",
@@ -332,6 +345,51 @@ def report_targets():
         name=["before_after.png", "cluster_composition.png", "output_space.html"],
     )
     return tables + figures
+
+
+def naming_model(wildcards):
+    """The naming LLM's GGUF file with naming.method llm; nothing with bertopic."""
+    return f"resources/llm/{NAMING_LLM}.gguf" if NAMING_METHOD == "llm" else []
+
+
+def assess_inputs(wildcards):
+    """What measuring one seed's generations reads: its generation files (known after scoring),
+    the base model, the Explorer's clusters, map and centroids, and the splits' embeddings.
+    """
+    inputs = {
+        "chosen": seed_dir("score/chosen.json"),
+        "model": seed_dir("base/model"),
+        "points": seed_dir("explore/points.parquet"),
+        "clusters": seed_dir("explore/clusters.csv"),
+        "projection": seed_dir("explore/projection.npz"),
+        "explore_outputs": seed_dir("base/outputs/explore.parquet"),
+        "train": "results/{dataset}/data/train.parquet",
+        "data_explore": "results/{dataset}/data/explore.parquet",
+        "manifest": "results/{dataset}/data/splits.json",
+        "judge": "results/{dataset}/embeddings/judge.npz",
+        **{
+            f"{split}_embeddings": f"results/{{dataset}}/embeddings/{split}.npz"
+            for split in ("explore", "test", "train")
+        },
+    }
+    inputs = {key: path.format(**wildcards) for key, path in inputs.items()}
+    inputs["generations"] = generations_of_chosen(wildcards)
+    return inputs
+
+
+def table3_inputs(wildcards):
+    """Per dataset, the first seed's chosen clusters, cluster names and assessed generations."""
+    files = {
+        "chosen": "score/chosen.json",
+        "clusters": "explore/clusters.csv",
+        "points": "generate/quality.parquet",
+        "summary": "generate/quality.json",
+    }
+    return {
+        f"{dataset}_{key}": seed_dir(path).format(dataset=dataset, seed=FIRST_SEED)
+        for dataset in DATASETS
+        for key, path in files.items()
+    }
 
 
 def figure_cell():
@@ -363,5 +421,6 @@ def dataset_figure_inputs(wildcards):
         "chosen": seed_dir("score/chosen.json"),
         "control": seed_dir(f"retrain~{MODE}/control/n~0/metrics.json"),
         "cell": seed_dir(f"retrain~{MODE}/{cell}/metrics.json"),
+        "generations": seed_dir("generate/quality.parquet"),
     }
     return {key: path.format(**where) for key, path in inputs.items()}

@@ -23,6 +23,8 @@ rule explore:
         data="results/{dataset}/data/explore.parquet",
         embeddings="results/{dataset}/embeddings/explore.npz",
         manifest="results/{dataset}/data/splits.json",
+        # naming.method llm: the LLM that writes the names
+        naming_model=naming_model,
     output:
         points=seed_dir("explore/points.parquet"),
         clusters=report(
@@ -40,6 +42,7 @@ rule explore:
     params:
         explore=config["explore"],
         naming=config["naming"],
+        naming_llm=NAMING_LLM_CONFIG,
         projection=config["projection"],
     script:
         "../scripts/explore.py"

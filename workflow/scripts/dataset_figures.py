@@ -36,4 +36,5 @@ with log_to(snakemake.log[0]) as log:
         log.warning("%s", title)
     plots.before_after(background, before, after, title, snakemake.output.before_after, label)
     plots.cluster_composition(clusters, points, f"{dataset} seed {params.seed}", snakemake.output.composition)
-    plots.interactive_map(points, f"{dataset} seed {params.seed}: output space", snakemake.output.interactive)
+    plots.interactive_map(points, f"{dataset} seed {params.seed}: output space", snakemake.output.interactive,
+                          generated=pd.read_parquet(snakemake.input.generations))

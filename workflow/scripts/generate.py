@@ -1,14 +1,20 @@
 """Generate new points for one cluster with one LLM, zero- or few-shot, at the largest count."""
 
+import numpy as np
 import pandas as pd
+import torch
 
 from topex import augmenter, io
+from topex.embeddings import load_encoder
+from topex.judge import Judge
 from topex.llm import accepts_system_role, load_model, named_errors, prompt_fitter, use_chat_template
 from topex.logs import log_to
 from topex.prompts import check_template, label_words
+from topex.screening import Screen
 
 with log_to(snakemake.log[0]) as log:
     wildcards, llm, augment = snakemake.wildcards, snakemake.params.llm, snakemake.params.augment
+    torch.set_num_threads(snakemake.threads)  # the sentence encoder of the filter
     manifest = io.read_json(snakemake.input.manifest)
     template_key = f"augment.prompts.{manifest['task']}"
     if manifest["task"] not in augment["prompts"]:
@@ -36,11 +42,23 @@ with log_to(snakemake.log[0]) as log:
         system_role = accepts_system_role(chat_template)
         source = f"the chat template of {source}" + ("" if system_role else " (no system role: folded into the first user turn)")
     log.info("%s; labels in the prompt: %s", source, words)
+    # near-copies of explore or test texts are rejected; with label_check judge, off-label points too
+    references = {split: io.read_arrays(snakemake.input[split])["embeddings"] for split in ("explore", "test")}
+    encoder = snakemake.params.encoder
+    screen = Screen(
+        load_encoder(encoder["model"], encoder["max_length"], "cpu", encoder.get("revision")),
+        np.concatenate([references["explore"], references["test"]]),
+        np.array(["explore"] * len(references["explore"]) + ["test"] * len(references["test"])),
+        augment.get("near_copy_cosine", 0.95),
+        Judge.from_arrays(io.read_arrays(snakemake.input.judge)) if augment.get("label_check", "none") == "judge" else None,
+        manifest["label_names"],
+    )
     with named_errors(llm["name"], source):
         records = augmenter.generate(
             model, llm["chat"], template, points[points["cluster"] == cluster], name, words,
             augmenter.training_keys(pd.read_parquet(snakemake.input.train)), settings, seed, system_role,
             fit=prompt_fitter(model, llm["chat"], llm["name"], llm.get("n_ctx", 2048), settings.max_tokens),
+            screen=screen,
         )
     for record in records:  # the dataset's label name, as in the other methods' files; the prompt's word too
         record.update(label_name=manifest["label_names"][record["label"]], label_word=record["label_name"])
@@ -48,6 +66,7 @@ with log_to(snakemake.log[0]) as log:
     # wall times go to the log, not the result file: the same config gives the same file
     seconds = sum(record.pop("seconds") for record in records)
     io.write_jsonl(records, snakemake.output[0])
+    model.close()  # now, not at interpreter exit, where llama.cpp's bindings are already torn down
     accepted = sum(r["accepted"] for r in records)
     log.info("cluster '%s': %d accepted of %d attempts in %.1f s", name, accepted, len(records), seconds)
     for record in records:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .cleaning import judge, normalised
+from .cleaning import Candidate, judge, normalised
 from .data import texts_of
 from .prompts import TASK, chat_messages, completion_prompt, example_text, instruction
 
@@ -78,6 +78,7 @@ def generate(
     seed: int,
     system_role: bool = True,
     fit=None,
+    screen=None,
 ) -> list[dict]:
     """Attempt generations until ``settings.count`` are accepted or the attempts run out.
 
@@ -86,6 +87,9 @@ def generate(
     ``label_names`` are the words the prompts use for the labels. Returns one record per attempt
     (accepted ones carry their rank ``index``), plus timing and token counts.
     ``fit(task, examples)``, when given, cuts the examples to fit the LLM's context.
+    ``screen(text, text_pair, label) -> (reason, measured)``, when given, judges each candidate
+    that passed the format checks (near-copies, the label check: :mod:`topex.screening`); what it
+    measured goes into the record under ``screen``.
     """
     label = target_label(cluster_points)
     pair = bool(cluster_points["text_pair"].notna().any())
@@ -103,8 +107,12 @@ def generate(
         if fit is not None:
             examples = fit(task, examples)
             shots = len(examples)
-        raw, prompt, usage, seconds = _complete(model, chat, task, examples, settings, seed + attempt, system_role)
+        raw, prompt, usage, seconds = complete(model, chat, task, examples, settings, seed + attempt, system_role)
         candidate = judge(raw, pair, seen, training, settings.min_words, settings.max_words, prompt=task)
+        measured = None
+        if screen is not None and candidate.accepted:
+            reason, measured = screen(candidate.text, candidate.text_pair, label)
+            candidate = Candidate(candidate.text, candidate.text_pair, reason)
         record = {
             "text": candidate.text,
             "text_pair": candidate.text_pair,
@@ -123,6 +131,8 @@ def generate(
             "completion_tokens": usage["completion_tokens"],
             "seconds": seconds,
         }
+        if screen is not None:
+            record["screen"] = measured
         if candidate.accepted:
             whole = candidate.text if candidate.text_pair is None else f"{candidate.text} {candidate.text_pair}"
             seen.add(normalised(whole))
@@ -133,8 +143,8 @@ def generate(
     return records
 
 
-def _complete(model, chat, task, examples, settings, seed, system_role=True):
-    """One call to the model; returns the raw text, the prompt as sent, its token counts and seconds."""
+def complete(model, chat, task, examples, settings, seed, system_role=True):
+    """One call to the model (``settings``: max_tokens, temperature, top_p); returns the raw text, the prompt as sent, its token counts and seconds."""
     sampling = dict(max_tokens=settings.max_tokens, temperature=settings.temperature, top_p=settings.top_p, seed=seed)
     started = time.perf_counter()
     if chat:
