@@ -34,7 +34,7 @@ def paired(bertopic: pd.DataFrame, llm: pd.DataFrame) -> pd.DataFrame:
     difference llm − bertopic of each measure with its 95% t-interval."""
     keys = ["dataset", "llm", "shots", "seed"]
     rows = [frame[frame["seed"] != "all"].set_index(keys)[MEASURES] for frame in (bertopic, llm)]
-    both = rows[0].join(rows[1], lsuffix="_bertopic", rsuffix="_llm", how="inner").reset_index()
+    both = rows[0].merge(rows[1], left_index=True, right_index=True, suffixes=("_bertopic", "_llm")).reset_index()
     summary = []
     for dataset, group in [*both.groupby("dataset"), ("all", both)]:
         row = {"dataset": dataset, "pairs": len(group)}
@@ -60,7 +60,8 @@ def main() -> None:
     tables = {}
     (workdir / "naming-llm.yaml").write_text(yaml.safe_dump({"naming": {"method": "llm"}}))
     for method, extra in (("bertopic", []), ("llm", ["naming-llm.yaml"])):
-        seconds, _ = snakemake(workdir, args.cores, "--configfile", "config/config.yaml", *args.overlay, *extra, TARGET)
+        # the target first: --configfile takes every word after it
+        seconds, _ = snakemake(workdir, args.cores, TARGET, "--configfile", "config/config.yaml", *args.overlay, *extra)
         tables[method] = pd.read_csv(workdir / TARGET, dtype={"seed": str})
         tables[method].to_csv(OUT / f"{method}.csv", index=False)
         print(f"{method} names: {TARGET} in {seconds / 60:.1f} min")
