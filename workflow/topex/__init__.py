@@ -7,7 +7,7 @@ One concept per module:
 - ``models``       resolve model specs: pip-shipped packages, local paths, hub ids
 - ``data``         load datasets (hub, local files, pip-shipped corpora) and split them
 - ``classifier``   fine-tune a BERT-family classifier and run it over a split
-- ``embeddings``   sentence embeddings from the local encoder (for cluster naming)
+- ``embeddings``   sentence embeddings from the local encoder (naming, the filter, the judge)
 - ``explorer``     normalise outputs, cluster them (OPTICS, HDBSCAN, errors only), find candidates, coverage
 - ``naming``       name clusters with BERTopic's c-TF-IDF on the clusters we already have
 - ``projection``   SparsePCA projection of the output space to 2D
@@ -18,7 +18,12 @@ One concept per module:
 - ``prompts``      the Augmenter's prompts per task shape, zero- and few-shot
 - ``cleaning``     clean LLM output and accept or reject it with a reason
 - ``llm``          prepare and open GGUF models with llama.cpp
+- ``llm_naming``   LLM-written cluster names (naming.method: llm)
 - ``augmenter``    generate new points for a chosen cluster
+- ``judge``        the independent label judge: a linear head on the explore split's sentence embeddings
+- ``screening``    the generation filter's near-copy and label checks
+- ``generation_quality`` label agreement, on-topic rate, diversity and near-copies of the generations
+- ``table3``       the paper's Table 3: generations beside their most similar originals, rejected attempts
 - ``controls``     oracle and random control points
 - ``retrain``      retrain with added points: full, continue, head or top mode
 - ``top``          the top mode: the base model's head (and top layers) on cached representations
