@@ -27,8 +27,8 @@ TABLE1_LLM = config.get("tables", {}).get("table1_llm") or LLMS[0]
 if TABLE1_LLM not in LLMS:
     raise ValueError(f"tables.table1_llm: '{TABLE1_LLM}' is not among llms {LLMS}")
 # The LLM that writes cluster names (naming.method: llm); null: the first LLM alphabetically.
-NAMING_METHOD = config["naming"].get("method", "bertopic")
-NAMING_LLM = config["naming"].get("llm") or LLMS[0]
+NAMING_METHOD = config["naming"]["method"]
+NAMING_LLM = config["naming"]["llm"] or LLMS[0]
 if NAMING_METHOD == "llm" and NAMING_LLM not in LLMS:
     raise ValueError(f"naming.llm: '{NAMING_LLM}' is not among llms {LLMS}")
 # Its settings reach the Explorer only with method llm; with bertopic, editing that LLM reruns nothing.

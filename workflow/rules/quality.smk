@@ -59,8 +59,8 @@ rule assess_generations:
         shots=SHOTS,
         classifier=config["classifier"],
         encoder=config["encoder"],
-        near_copy_cosine=config["augment"].get("near_copy_cosine", 0.95),
-        normalise=config["explore"].get("normalise", "per_dimension"),
+        near_copy_cosine=config["augment"]["near_copy_cosine"],
+        normalise=config["explore"]["normalise"],
         similar=QUALITY.get("similar", 2),
     script:
         "../scripts/assess_generations.py"
@@ -83,8 +83,8 @@ rule generation_table:
     conda:
         "../../envs/report.yaml"
     params:
-        near_copy_cosine=config["augment"].get("near_copy_cosine", 0.95),
-        label_check=config["augment"].get("label_check", "none"),
+        near_copy_cosine=config["augment"]["near_copy_cosine"],
+        label_check=config["augment"]["label_check"],
     script:
         "../scripts/generation_table.py"
 

@@ -20,7 +20,7 @@ with log_to(snakemake.log[0]) as log:
         int(snakemake.wildcards.seed),
     )
     naming, written = snakemake.params.naming, None
-    if naming.get("method", "bertopic") == "llm":
+    if naming["method"] == "llm":
         from topex.llm import accepts_system_role, load_model, use_chat_template
 
         llm = snakemake.params.naming_llm
@@ -34,7 +34,7 @@ with log_to(snakemake.log[0]) as log:
                             points["cluster"].to_numpy(), NamingSettings.from_config(naming),
                             (snakemake.wildcards.dataset, snakemake.wildcards.seed), llm["name"])
         model.close()
-    points, clusters = apply_names(points, clusters, written, naming.get("method", "bertopic"))
+    points, clusters = apply_names(points, clusters, written, naming["method"])
     summary.update(dataset=snakemake.wildcards.dataset, seed=int(snakemake.wildcards.seed))
     io.write_parquet(points, snakemake.output.points)
     io.write_csv(clusters, snakemake.output.clusters)

@@ -49,8 +49,8 @@ with log_to(snakemake.log[0]) as log:
         load_encoder(encoder["model"], encoder["max_length"], "cpu", encoder.get("revision")),
         np.concatenate([references["explore"], references["test"]]),
         np.array(["explore"] * len(references["explore"]) + ["test"] * len(references["test"])),
-        augment.get("near_copy_cosine", 0.95),
-        Judge.from_arrays(io.read_arrays(snakemake.input.judge)) if augment.get("label_check", "none") == "judge" else None,
+        augment["near_copy_cosine"],
+        Judge.from_arrays(io.read_arrays(snakemake.input.judge)) if augment["label_check"] == "judge" else None,
         manifest["label_names"],
     )
     with named_errors(llm["name"], source):
