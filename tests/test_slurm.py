@@ -59,7 +59,7 @@ def snakemake(workdir: Path, *args: str, timeout: int = 900) -> subprocess.Compl
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(tiny_config()))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
+        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "workflow" / "Snakefile"), "--directory", str(workdir),
          "--configfile", str(workdir / "tiny.yaml"), "--workflow-profile", str(PROFILE), *args],
         capture_output=True, text=True, env=env, timeout=timeout,
     )

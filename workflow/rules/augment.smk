@@ -5,7 +5,7 @@ rule prepare_llm:
     log:
         "resources/llm/{llm}.log",
     conda:
-        "../../envs/llm.yaml"
+        "../envs/llm.yaml"
     params:
         model=llm_model,
     script:
@@ -21,7 +21,7 @@ checkpoint choose_clusters:
     log:
         seed_dir("logs/choose_clusters.log"),
     conda:
-        "../../envs/explore.yaml"
+        "../envs/explore.yaml"
     script:
         "../scripts/choose_clusters.py"
 
@@ -43,7 +43,7 @@ rule generate:
     log:
         seed_dir("logs/generate/cluster~{cluster}_{llm}_shots~{shots}.log"),
     conda:
-        "../../envs/llm.yaml"
+        "../envs/llm.yaml"
     # One thread per job, so that generations run side by side on a CPU.
     threads: 1
     resources:
@@ -67,7 +67,7 @@ rule generation_summary:
     log:
         seed_dir("logs/generation_summary.log"),
     conda:
-        "../../envs/llm.yaml"
+        "../envs/llm.yaml"
     params:
         llms=LLMS,
         shots=SHOTS,

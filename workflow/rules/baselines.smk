@@ -5,7 +5,7 @@ rule prepare_wordnet:
     log:
         "resources/wordnet.log",
     conda:
-        "../../envs/data.yaml"
+        "../envs/data.yaml"
     script:
         "../scripts/prepare_wordnet.py"
 
@@ -22,7 +22,7 @@ rule baseline:
     wildcard_constraints:
         method="|".join(BASELINES) or "none",
     conda:
-        "../../envs/baselines.yaml"
+        "../envs/baselines.yaml"
     threads: lambda wildcards: 1 if wildcards.method == "eda" else 2
     resources:
         gpu=lambda wildcards: 0 if wildcards.method == "eda" else 1,  # A2T: classifier; CLARE: masked LM

@@ -9,7 +9,7 @@ rule train_base:
     log:
         seed_dir("logs/train_base.log"),
     conda:
-        "../../envs/train.yaml"
+        "../envs/train.yaml"
     threads: 4
     resources:
         gpu=1,
@@ -36,7 +36,7 @@ rule predict_base:
     log:
         seed_dir("logs/predict_base.log"),
     conda:
-        "../../envs/train.yaml"
+        "../envs/train.yaml"
     threads: 4
     resources:
         gpu=1,

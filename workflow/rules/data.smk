@@ -8,7 +8,7 @@ rule prepare_data:
     log:
         "results/{dataset}/logs/prepare_data.log",
     conda:
-        "../../envs/data.yaml"
+        "../envs/data.yaml"
     params:
         dataset=dataset_config,
         seed=config["data"]["seed"],

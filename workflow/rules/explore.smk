@@ -7,7 +7,7 @@ rule embed_explore:
     log:
         "results/{dataset}/logs/embed_explore.log",
     conda:
-        "../../envs/explore.yaml"
+        "../envs/explore.yaml"
     threads: 4
     params:
         encoder=config["encoder"],
@@ -38,7 +38,7 @@ rule explore:
     log:
         seed_dir("logs/explore.log"),
     conda:
-        "../../envs/explore.yaml"
+        "../envs/explore.yaml"
     params:
         explore=config["explore"],
         naming=config["naming"],
@@ -64,6 +64,6 @@ rule explore_coverage:
     log:
         "results/tables/logs/explore_coverage.log",
     conda:
-        "../../envs/explore.yaml"
+        "../envs/explore.yaml"
     script:
         "../scripts/coverage_table.py"

@@ -21,7 +21,7 @@ rule explorer_figures:
     log:
         seed_dir("logs/explorer_figures.log"),
     conda:
-        "../../envs/report.yaml"
+        "../envs/report.yaml"
     params:
         scorer=REFERENCE_SCORER,
     script:

@@ -11,7 +11,7 @@ rule embed_split:
     wildcard_constraints:
         split="train|test",
     conda:
-        "../../envs/explore.yaml"
+        "../envs/explore.yaml"
     threads: 4
     params:
         encoder=config["encoder"],
@@ -33,7 +33,7 @@ rule fit_judge:
     log:
         "results/{dataset}/logs/fit_judge.log",
     conda:
-        "../../envs/explore.yaml"
+        "../envs/explore.yaml"
     params:
         judge=QUALITY.get("judge", {}),
     script:
@@ -52,7 +52,7 @@ rule assess_generations:
     log:
         seed_dir("logs/assess_generations.log"),
     conda:
-        "../../envs/explore.yaml"
+        "../envs/explore.yaml"
     threads: 1
     params:
         llms=LLMS,
@@ -81,7 +81,7 @@ rule generation_table:
     log:
         "results/tables/logs/generation_table.log",
     conda:
-        "../../envs/report.yaml"
+        "../envs/report.yaml"
     params:
         near_copy_cosine=config["augment"]["near_copy_cosine"],
         label_check=config["augment"]["label_check"],
@@ -105,7 +105,7 @@ rule table3:
     log:
         "results/tables/logs/table3.log",
     conda:
-        "../../envs/report.yaml"
+        "../envs/report.yaml"
     params:
         datasets=DATASETS,
         seed=FIRST_SEED,

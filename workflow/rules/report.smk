@@ -25,7 +25,7 @@ rule tables:
     log:
         "results/tables/logs/tables.log",
     conda:
-        "../../envs/report.yaml"
+        "../envs/report.yaml"
     params:
         reference_scorer=REFERENCE_SCORER,
         scorers=SCORERS,
@@ -57,7 +57,7 @@ rule results_figures:
     log:
         "results/figures/logs/results_figures.log",
     conda:
-        "../../envs/report.yaml"
+        "../envs/report.yaml"
     script:
         "../scripts/results_figures.py"
 
@@ -89,7 +89,7 @@ rule dataset_figures:
     log:
         "results/figures/logs/{dataset}.log",
     conda:
-        "../../envs/report.yaml"
+        "../envs/report.yaml"
     params:
         seed=FIRST_SEED,
         scorer=REFERENCE_SCORER,

@@ -11,7 +11,7 @@ rule control_points:
     wildcard_constraints:
         control="oracle|random",
     conda:
-        "../../envs/explore.yaml"
+        "../envs/explore.yaml"
     params:
         n=max(config["augment"]["counts"]),
         scorer=REFERENCE_SCORER,
@@ -32,7 +32,7 @@ rule in_group_regions:
     log:
         seed_dir("logs/in_group_regions.log"),
     conda:
-        "../../envs/explore.yaml"
+        "../envs/explore.yaml"
     params:
         size=config["retrain"]["region_size"],
         normalise=config["explore"]["normalise"],
@@ -51,7 +51,7 @@ rule retrain_control:
     wildcard_constraints:
         mode="full|continue|head|top",
     conda:
-        "../../envs/train.yaml"
+        "../envs/train.yaml"
     threads: retrain_threads
     resources:
         gpu=retrain_gpus,
@@ -78,7 +78,7 @@ rule retrain:
         mode="full|continue|head|top",
         method=METHOD_PATTERN,
     conda:
-        "../../envs/train.yaml"
+        "../envs/train.yaml"
     threads: retrain_threads
     resources:
         gpu=retrain_gpus,
@@ -106,7 +106,7 @@ rule noise_cell:
         method="control|oracle|random",
         n=r"\d+",
     conda:
-        "../../envs/train.yaml"
+        "../envs/train.yaml"
     threads: retrain_threads
     resources:
         gpu=retrain_gpus,
@@ -128,7 +128,7 @@ rule collect_cells:
     log:
         seed_dir("logs/collect_cells~{mode}.log"),
     conda:
-        "../../envs/report.yaml"
+        "../envs/report.yaml"
     params:
         reference_scorer=REFERENCE_SCORER,
         llms=LLMS,
@@ -154,7 +154,7 @@ rule noise_table:
     log:
         "results/tables/logs/noise.log",
     conda:
-        "../../envs/report.yaml"
+        "../envs/report.yaml"
     params:
         dataset_seeds=[[dataset, seed] for dataset in DATASETS for seed in SEEDS],
         seeds=SEEDS,

@@ -10,7 +10,7 @@ rule score_clusters:
     wildcard_constraints:
         scorer="|".join(BASE_SCORERS),
     conda:
-        "../../envs/explore.yaml"
+        "../envs/explore.yaml"
     threads: 1
     params:
         scoring=config["scoring"],
@@ -27,7 +27,7 @@ rule score_weighted:
     log:
         seed_dir("logs/score_weighted.log"),
     conda:
-        "../../envs/explore.yaml"
+        "../envs/explore.yaml"
     params:
         weights=config["scoring"]["weights"],
     script:
