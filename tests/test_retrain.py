@@ -154,3 +154,40 @@ def test_top_mode_pairs_differ_only_in_the_added_points(setup, layers):
     np.testing.assert_allclose(treated, again, atol=1e-6)  # same seed, same cell
     assert not np.allclose(treated, control)
     assert record["mode"] == "top" and record["layers"] == layers and record["n_added"] == 0
+
+
+def test_count_metrics_retrains_each_count_and_skips_what_is_missing(setup):
+    from topex.added import COLUMNS
+    from topex.retrain import Retrainer, count_metrics, finite
+
+    train, added, test, names, base, config = setup
+    group = train.head(3)  # stands in for the chosen clusters' explore points
+    evaluated = pd.concat([test, group[COLUMNS]], ignore_index=True)
+    regions = {"7": {"ids": test["id"].head(4).tolist()}}
+    retrainer = Retrainer("head", train, evaluated, names, config, 3, base, {})
+    metrics = count_metrics(retrainer, [0, 2, 5], added, "tiny", "oracle", test, group["id"], regions)
+    assert [m["n"] for m in metrics] == [0, 2, 5]
+    assert list(metrics[1]) == ["dataset", "seed", "mode", "method", "n", "n_added", "accuracy", "n_test", "group",
+                                "group_logits"]
+    assert metrics[2] == {"dataset": "tiny", "seed": 3, "mode": "head", "method": "oracle", "n": 5,
+                          "skipped": "only 4 oracle points available, 5 asked for"}
+    logits, _ = retrain("head", train, added.head(2)[COLUMNS], evaluated, names, config, 3, base)
+    correct = finite(logits)[: len(test)].argmax(axis=1) == test["label"].to_numpy()
+    assert metrics[1]["accuracy"] == float(correct.mean()) and metrics[1]["n_test"] == len(test)
+    assert metrics[1]["group"]["7"]["n"] == 4 and metrics[1]["group"]["7"]["accuracy"] == float(correct[:4].mean())
+    assert list(metrics[1]["group_logits"]) == group["id"].tolist()
+    assert "explore_logits" not in metrics[0]
+
+
+def test_count_metrics_of_the_full_control_reuse_the_base_model(setup):
+    from topex.retrain import Retrainer, count_metrics
+
+    train, _, test, names, base, config = setup
+    base_logits = np.zeros((len(test) + 1, len(names)))
+    base_logits[:, 1] = 1.0  # every point predicted as class 1
+    retrainer = Retrainer("full", train, test, names, config, 3, base, {})  # would fine-tune if it ran
+    metrics = count_metrics(retrainer, [0], None, "tiny", "control", test, ["e0"], {}, base_logits)[0]
+    assert metrics["reused"] == "base model" and metrics["accuracy"] == float((test["label"] == 1).mean())
+    assert metrics["explore_logits"] == [[0.0, 1.0] + [0.0] * (len(names) - 2)]
+    assert list(metrics) == ["dataset", "seed", "mode", "method", "n", "reused", "accuracy", "n_test", "group",
+                             "group_logits", "explore_logits"]

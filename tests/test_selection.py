@@ -1,8 +1,13 @@
+import ast
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
-from topex.selection import choose, combine, score_clusters
+from conftest import ROOT
+from topex.selection import LABELS, SCORERS, choose, combine, score_clusters
 
 # 6 points in 2D: cluster 0 tight at the origin, cluster 1 spread out, cluster 2 not a candidate
 POINTS = pd.DataFrame({
@@ -23,8 +28,18 @@ def test_scores_follow_the_scorer_definitions():
     cosine = score_clusters("cosine", POINTS, CANDIDATES, settings)
     # (blue, red) counts: "red red" = (0, 2), "red blue" = (1, 1): cosine 2 / (2·√2)
     np.testing.assert_allclose(cosine, [1 / np.sqrt(2), 0.0])
-    with pytest.raises(ValueError, match="unknown scorer 'magic'"):
+    with pytest.raises(ValueError, match=r"unknown scorer 'magic' \(known: density, pairwise, geomedian, cosine, ctc, errors"):
         score_clusters("magic", POINTS, CANDIDATES, settings)
+
+
+def test_the_static_lists_of_scorers_match_the_registry():
+    """The schema and the rules list the scorers themselves (the schema is static, and importing
+    the registry would make Snakemake's own environment need scikit-learn); the lists must agree."""
+    schema = yaml.safe_load((ROOT / "config/schema.yaml").read_text())["properties"]["scoring"]["properties"]
+    assert set(schema["scorers"]["items"]["enum"]) == {*SCORERS, "weighted"} == set(LABELS)
+    assert set(schema["weights"]["propertyNames"]["enum"]) == set(SCORERS)
+    common = (ROOT / "workflow/rules/common.smk").read_text()
+    assert set(ast.literal_eval(re.search(r"^BASE_SCORERS = (\[.*\])$", common, re.M).group(1))) == set(SCORERS)
 
 
 def test_choice_and_explanation():

@@ -9,9 +9,8 @@ import torch
 from topex import classifier, io, retrain
 from topex.added import COLUMNS, read_added
 from topex.logs import log_to
-from topex.regions import region_accuracy
 
-with log_to(snakemake.log[0]) as log:
+with log_to(snakemake.log[0]):
     torch.set_num_threads(snakemake.threads)
     wildcards, config = snakemake.wildcards, snakemake.params.retrain
     mode, seed = wildcards.mode, int(wildcards.seed)
@@ -30,31 +29,12 @@ with log_to(snakemake.log[0]) as log:
     retrainer = retrain.Retrainer(mode, train, evaluated, label_names, settings, seed, snakemake.input.model,
                                   config, snakemake.input.get("features"), explore_rows=rows)
 
-    for n, output in zip(snakemake.params.counts, snakemake.output):
-        added = test[COLUMNS].head(0) if all_added is None else all_added.head(n)
-        metrics = {"dataset": wildcards.dataset, "seed": seed, "mode": mode, "method": method, "n": n}
-        if len(added) < n:
-            metrics["skipped"] = f"only {len(added)} {method} points available, {n} asked for"
-            log.warning("%s", metrics["skipped"])
-            io.write_json(metrics, output)
-            continue
-        if mode == "full" and n == 0:
-            # The full-mode control is the fine-tune on train alone with this seed: the base model.
-            outputs = [pd.read_parquet(path) for path in (snakemake.input.test_outputs, snakemake.input.explore_outputs)]
-            logits = np.vstack([outputs[0][classifier.logit_columns(outputs[0])].to_numpy(),
-                                outputs[1][classifier.logit_columns(outputs[1])].to_numpy()[rows]])
-            metrics["reused"] = "base model"
-        else:
-            logits, record = retrainer.run(added[COLUMNS], all_added)
-            metrics.update(record)
-            log.info("%s n=%d: %.1f s", method, n, metrics.pop("seconds"))
-        logits = retrain.finite(logits)
-        test_logits, explore_logits = logits[: len(test)], logits[len(test):]
-        correct = test_logits.argmax(axis=1) == test["label"].to_numpy()
-        metrics.update(accuracy=float(correct.mean()), n_test=len(test),
-                       group=region_accuracy(test["id"].tolist(), correct, regions))
-        metrics["group_logits"] = {i: row.tolist() for i, row in zip(points["id"].iloc[rows], explore_logits)}
-        if method == "control":
-            metrics["explore_logits"] = explore_logits.tolist()
+    base_logits = None
+    if mode == "full":  # its n = 0 control is the base model: its outputs are reused
+        outputs = [pd.read_parquet(path) for path in (snakemake.input.test_outputs, snakemake.input.explore_outputs)]
+        base_logits = np.vstack([outputs[0][classifier.logit_columns(outputs[0])].to_numpy(),
+                                 outputs[1][classifier.logit_columns(outputs[1])].to_numpy()[rows]])
+    all_metrics = retrain.count_metrics(retrainer, snakemake.params.counts, all_added, wildcards.dataset, method,
+                                        test, points["id"].iloc[rows], regions, base_logits)
+    for metrics, output in zip(all_metrics, snakemake.output):
         io.write_json(metrics, output)
-        log.info("%s n=%d: accuracy %.4f", method, n, metrics["accuracy"])

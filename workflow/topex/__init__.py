@@ -19,13 +19,14 @@ One concept per module:
 - ``cleaning``     clean LLM output and accept or reject it with a reason
 - ``llm``          prepare and open GGUF models with llama.cpp
 - ``llm_naming``   LLM-written cluster names (naming.method: llm)
+- ``attempts``     the attempt loop of the Augmenter and the baselines: until n accepted, every attempt recorded
 - ``augmenter``    generate new points for a chosen cluster
 - ``judge``        the independent label judge: a linear head on the explore split's sentence embeddings
 - ``screening``    the generation filter's near-copy and label checks
 - ``generation_quality`` label agreement, on-topic rate, diversity and near-copies of the generations
 - ``table3``       the paper's Table 3: generations beside their most similar originals, rejected attempts
 - ``controls``     oracle and random control points
-- ``retrain``      retrain with added points: full, continue, head or top mode
+- ``retrain``      retrain with added points: full, continue, head or top mode; one cell's metrics per count
 - ``top``          the top mode: the base model's head (and top layers) on cached representations
 - ``regions``      in-group evaluation regions: the test points around a chosen cluster
 - ``cells``        one row per retrained cell, paired with its seed's control and random control

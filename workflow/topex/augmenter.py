@@ -4,7 +4,8 @@ One generation run per (dataset, seed, cluster, LLM, shots) produces the largest
 accepted points; the counts 1, 3, 5, 10 are prefixes of that list. Attempt ``i`` always uses the
 seed ``seed + i`` and its own draw of few-shot examples, so a run asked for 3 points makes exactly
 the first attempts of a run asked for 10: the same seed gives the same output, and prefixes agree.
-Every attempt is recorded, accepted or rejected with its reason (appendix C).
+Every attempt is recorded, accepted or rejected with its reason (appendix C); the loop is
+:func:`topex.attempts.attempt_until`, shared with the baselines.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .attempts import Outcome, attempt_until
 from .cleaning import Candidate, judge, normalised
 from .data import texts_of
 from .prompts import TASK, chat_messages, completion_prompt, example_text, instruction
@@ -96,35 +98,28 @@ def generate(
     task = instruction(template, cluster_name, label_names[label], label_names)
     pool = few_shot_pool(cluster_points, label, settings.example_max_words)
     rng = np.random.default_rng(seed)
-    seen: set[str] = set()
-    records: list[dict] = []
-    accepted = 0
-    for attempt in range(settings.count * settings.attempts_per_point):
-        if accepted == settings.count:
-            break
+
+    def attempt(_, attempt_seed, seen):  # the seed tells the attempt apart
         shots = min(settings.shots, len(pool))
         examples = [pool[i] for i in rng.choice(len(pool), size=shots, replace=False)] if shots else []
         if fit is not None:
             examples = fit(task, examples)
             shots = len(examples)
-        raw, prompt, usage, seconds = complete(model, chat, task, examples, settings, seed + attempt, system_role)
+        raw, prompt, usage, seconds = complete(model, chat, task, examples, settings, attempt_seed, system_role)
         candidate = judge(raw, pair, seen, training, settings.min_words, settings.max_words, prompt=task)
         measured = None
         if screen is not None and candidate.accepted:
             reason, measured = screen(candidate.text, candidate.text_pair, label)
             candidate = Candidate(candidate.text, candidate.text_pair, reason)
-        record = {
+        before = {
             "text": candidate.text,
             "text_pair": candidate.text_pair,
             "label": label,
             "label_name": label_names[label],
             "cluster_name": cluster_name,
             "shots": shots,
-            "attempt": attempt,
-            "seed": seed + attempt,
-            "accepted": candidate.accepted,
-            "reason": candidate.reason,
-            "index": accepted if candidate.accepted else None,
+        }
+        after = {
             "raw": raw,
             "prompt": prompt,
             "prompt_tokens": usage["prompt_tokens"],
@@ -132,15 +127,10 @@ def generate(
             "seconds": seconds,
         }
         if screen is not None:
-            record["screen"] = measured
-        if candidate.accepted:
-            whole = candidate.text if candidate.text_pair is None else f"{candidate.text} {candidate.text_pair}"
-            seen.add(normalised(whole))
-            accepted += 1
-        records.append(record)
-    if accepted < settings.count:
-        log.warning("only %d of %d points accepted after %d attempts", accepted, settings.count, len(records))
-    return records
+            after["screen"] = measured
+        return Outcome(before, candidate.reason, after)
+
+    return attempt_until(settings.count, settings.attempts_per_point, seed, attempt, log)
 
 
 def complete(model, chat, task, examples, settings, seed, system_role=True):

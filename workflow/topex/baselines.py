@@ -23,7 +23,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from .cleaning import normalised
+from .attempts import Outcome, attempt_until, text_key
 
 log = logging.getLogger("topex.baselines")
 
@@ -63,25 +63,21 @@ def augment_cluster(
     """
     if sources.empty:
         raise ValueError(f"{method}: no source points to augment")
-    seen: set[str] = set()
-    records: list[dict] = []
-    accepted = 0
-    for attempt in range(count * attempts_per_point):
-        if accepted == count:
-            break
-        source = sources.iloc[attempt % len(sources)]
+
+    def attempt(i, attempt_seed, seen):
+        source = sources.iloc[i % len(sources)]
         pair = source["text_pair"] if isinstance(source["text_pair"], str) else None
         started = time.perf_counter()
-        result = augmenter.augment(source["text"], pair, int(source["label"]), np.random.default_rng(seed + attempt))
+        result = augmenter.augment(source["text"], pair, int(source["label"]), np.random.default_rng(attempt_seed))
         seconds = time.perf_counter() - started
-        whole = normalised(result.text if result.text_pair is None else f"{result.text} {result.text_pair}")
+        whole = text_key(result.text, result.text_pair)
         reason = (
             "unchanged" if result.changed == 0 or (result.text, result.text_pair) == (source["text"], pair)
             else "duplicate" if whole in seen
             else "copy of a training text" if whole in training
             else None
         )
-        records.append({
+        before = {
             "text": result.text,
             "text_pair": result.text_pair,
             "label": int(source["label"]),
@@ -90,21 +86,10 @@ def augment_cluster(
             "source_id": source["id"],
             "source_text": source["text"],
             "source_text_pair": pair,
-            "attempt": attempt,
-            "seed": seed + attempt,
-            "accepted": reason is None,
-            "reason": reason,
-            "index": accepted if reason is None else None,
-            "changed_words": result.changed,
-            "info": result.info,
-            "seconds": seconds,
-        })
-        if reason is None:
-            seen.add(whole)
-            accepted += 1
-    if accepted < count:
-        log.warning("%s: only %d of %d points accepted after %d attempts", method, accepted, count, len(records))
-    return records
+        }
+        return Outcome(before, reason, {"changed_words": result.changed, "info": result.info, "seconds": seconds})
+
+    return attempt_until(count, attempts_per_point, seed, attempt, log, f"{method}: ")
 
 
 def make_augmenter(method: str, settings: dict, classifier_config: dict, model_dir=None, wordnet_dir=None):

@@ -15,10 +15,15 @@ the paper against cost; each is paired with a control that differs *only* in the
 ``top``       continue training the seed's base model's head (and top layers) on cached
               representations, the added points in every step (:mod:`topex.top`). Control: the
               same steps on the same replay batches alone.
+
+:class:`Retrainer` prepares what one (dataset, seed, mode, method) shares across its counts, and
+:func:`count_metrics` retrains it at every count n and measures accuracy, in-group accuracy and
+the logits of the explore points kept for the before/after map.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -27,6 +32,10 @@ import pandas as pd
 import torch
 
 from . import classifier
+from .added import COLUMNS
+from .regions import region_accuracy
+
+log = logging.getLogger("topex.retrain")
 
 MODES = ("full", "continue", "head", "top")
 
@@ -220,3 +229,44 @@ class Retrainer:
             cache = {**cache, "added": self._added_features[: len(added)]}
         return retrain(self.mode, self.train, added, self.evaluated, self.label_names, self.settings, self.seed,
                        self.base_model_dir, cont=self.cont, head=self.head, cached_features=cache)
+
+
+def count_metrics(retrainer: Retrainer, counts: list[int], all_added: pd.DataFrame | None, dataset: str,
+                  method: str, test: pd.DataFrame, group_ids: list, regions: dict[str, dict],
+                  base_logits: np.ndarray | None = None) -> list[dict]:
+    """The metrics of the cell with the first n of ``all_added`` (None: the control, no points)
+    for every n of ``counts``, in order.
+
+    ``retrainer.evaluated`` is ``test`` followed by the explore points ``group_ids``: accuracy and
+    the in-group accuracy of ``regions`` are measured on the test part, and the logits of the
+    explore points are kept for the before/after map (every explore point's for the control).
+    ``base_logits``, the base model's logits over ``evaluated``, stand in for full mode's n = 0.
+    A count with fewer points available than asked for is marked ``skipped``.
+    """
+    all_metrics = []
+    for n in counts:
+        added = test[COLUMNS].head(0) if all_added is None else all_added.head(n)
+        metrics = {"dataset": dataset, "seed": retrainer.seed, "mode": retrainer.mode, "method": method, "n": n}
+        all_metrics.append(metrics)
+        if len(added) < n:
+            metrics["skipped"] = f"only {len(added)} {method} points available, {n} asked for"
+            log.warning("%s", metrics["skipped"])
+            continue
+        if retrainer.mode == "full" and n == 0:
+            # The full-mode control is the fine-tune on train alone with this seed: the base model.
+            logits = base_logits
+            metrics["reused"] = "base model"
+        else:
+            logits, record = retrainer.run(added[COLUMNS], all_added)
+            metrics.update(record)
+            log.info("%s n=%d: %.1f s", method, n, metrics.pop("seconds"))
+        logits = finite(logits)
+        test_logits, explore_logits = logits[: len(test)], logits[len(test):]
+        correct = test_logits.argmax(axis=1) == test["label"].to_numpy()
+        metrics.update(accuracy=float(correct.mean()), n_test=len(test),
+                       group=region_accuracy(test["id"].tolist(), correct, regions))
+        metrics["group_logits"] = {i: row.tolist() for i, row in zip(group_ids, explore_logits)}
+        if method == "control":
+            metrics["explore_logits"] = explore_logits.tolist()
+        log.info("%s n=%d: accuracy %.4f", method, n, metrics["accuracy"])
+    return all_metrics

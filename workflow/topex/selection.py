@@ -3,10 +3,13 @@
 A score record (the ``score/{scorer}.json`` file) lists every candidate with its score, the
 chosen cluster (highest score; ties go to the larger cluster, then the lower id) and a one-line
 explanation in the spirit of the paper's appendix A. When there is no candidate, the record
-says so, ``chosen`` is null, and downstream stages skip augmentation for that cell.
+says so, ``chosen`` is null, and downstream stages skip augmentation for that cell. The scorers
+are a registry, :data:`SCORERS`, name to function.
 """
 
 from __future__ import annotations
+
+from typing import Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -23,8 +26,33 @@ LABELS = {
     "weighted": "weighted score",
     "errors": "misclassified points",
 }
-BASE_SCORERS = ("density", "pairwise", "geomedian", "ctc", "cosine")
-EXTRA_SCORERS = ("errors",)  # not in the paper (README, "Does the Explorer find the failures?")
+
+
+class Cluster(NamedTuple):
+    """One candidate cluster as a scorer sees it."""
+
+    outputs: np.ndarray  # the normalised outputs of every point (some scorers compare with the rest)
+    mask: np.ndarray  # which points are the cluster's
+    points: pd.DataFrame  # the Explorer's per-point table, every point
+    name: str  # the cluster's name (ctc aligns it with the texts)
+
+
+# The scorers: name -> score of one cluster, given the config's ``scoring`` section and the aligner
+# (ctc only). "weighted" is not among them: it combines their records (:func:`combine`).
+SCORERS: dict[str, Callable[[Cluster, dict, object], float]] = {
+    "density": lambda c, settings, aligner: scoring.density(
+        c.outputs[c.mask], settings.get("density_min_extent", 1e-6)),
+    "pairwise": lambda c, settings, aligner: scoring.pairwise_distance(
+        c.outputs, c.mask, settings.get("pairwise_normalisation", "mean")),
+    "geomedian": lambda c, settings, aligner: scoring.geomedian_distance(
+        c.outputs, c.mask, settings.get("geomedian_tolerance", 1e-7)),
+    "cosine": lambda c, settings, aligner: scoring.count_cosine(
+        texts_of(c.points[c.mask]), settings.get("cosine_stop_words")),
+    "ctc": lambda c, settings, aligner: scoring.ctc_preservation(c.name, texts_of(c.points[c.mask]), aligner),
+    # not in the paper (README, "Does the Explorer find the failures?")
+    "errors": lambda c, settings, aligner: scoring.errors_removable(
+        int((c.mask & ~c.points["correct"].to_numpy(dtype=bool)).sum())),
+}
 
 
 def norm_columns(points: pd.DataFrame) -> list[str]:
@@ -37,25 +65,14 @@ def score_clusters(scorer: str, points: pd.DataFrame, candidates: pd.DataFrame, 
     ``points`` is the Explorer's per-point table (normalised outputs ``norm_*``, ``cluster``,
     texts); ``settings`` the config's ``scoring`` section; ``aligner`` is needed by ``ctc`` only.
     """
+    if scorer not in SCORERS:
+        raise ValueError(f"unknown scorer '{scorer}' (known: {', '.join(SCORERS)}; weighted combines their records)")
+    score = SCORERS[scorer]
     outputs = points[norm_columns(points)].to_numpy()
-    scores = []
-    for cluster in candidates["cluster"]:
-        mask = (points["cluster"] == cluster).to_numpy()
-        if scorer == "density":
-            scores.append(scoring.density(outputs[mask], settings.get("density_min_extent", 1e-6)))
-        elif scorer == "pairwise":
-            scores.append(scoring.pairwise_distance(outputs, mask, settings.get("pairwise_normalisation", "mean")))
-        elif scorer == "geomedian":
-            scores.append(scoring.geomedian_distance(outputs, mask, settings.get("geomedian_tolerance", 1e-7)))
-        elif scorer == "cosine":
-            scores.append(scoring.count_cosine(texts_of(points[mask]), settings.get("cosine_stop_words")))
-        elif scorer == "ctc":
-            name = candidates.loc[candidates["cluster"] == cluster, "name"].iloc[0]
-            scores.append(scoring.ctc_preservation(name, texts_of(points[mask]), aligner))
-        elif scorer == "errors":
-            scores.append(scoring.errors_removable(int((mask & ~points["correct"].to_numpy(dtype=bool)).sum())))
-        else:
-            raise ValueError(f"unknown scorer '{scorer}' (known: {', '.join(LABELS)})")
+    scores = [
+        score(Cluster(outputs, (points["cluster"] == cluster).to_numpy(), points, name), settings, aligner)
+        for cluster, name in zip(candidates["cluster"], candidates["name"])
+    ]
     return np.asarray(scores, dtype=np.float64)
 
 
