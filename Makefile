@@ -30,10 +30,13 @@ $(STAMP): pyproject.toml Makefile
 run: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/snakemake --cores $(CORES)
 
-# Snakemake's linter and snakefmt (exit non-zero on any finding), then the test suite.
+# Snakemake's linter, snakefmt, and ruff's formatter and linter (rules in pyproject.toml); each
+# exits non-zero on any finding. Then the test suite.
 lint: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check .
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 
 test: lint
 	HF_HUB_OFFLINE=1 PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
