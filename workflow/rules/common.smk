@@ -65,6 +65,7 @@ wildcard_constraints:
     cluster=r"\d+",
     shots=r"\d+",
     llm="|".join(LLMS),
+    mode="full|continue|head|top",  # the retraining modes (retrain.mode, noise_modes)
 
 
 for _name, _dataset in config["datasets"].items():
@@ -172,13 +173,23 @@ def llm_config(wildcards):
     return {"name": wildcards.llm, **config["llms"][wildcards.llm]}
 
 
-def generations_of_chosen(wildcards):
-    """The generation files of the clusters the scorers chose (known once scoring has run)."""
+def chosen_clusters(dataset, seed):
+    """The clusters the scorers chose for a seed, known once the choose_clusters checkpoint has
+    run: the distinct ones, sorted, and the reference scorer's (None: it had no candidate).
+    """
     import json
 
-    chosen_file = checkpoints.choose_clusters.get(**wildcards).output[0]
+    from topex.chosen import distinct_clusters
+
+    chosen_file = checkpoints.choose_clusters.get(dataset=dataset, seed=seed).output[0]
     with open(chosen_file) as handle:
-        clusters = sorted({c for c in json.load(handle).values() if c is not None})
+        chosen = json.load(handle)
+    return distinct_clusters(chosen), chosen[REFERENCE_SCORER]
+
+
+def generations_of_chosen(wildcards):
+    """The generation files of the clusters the scorers chose (known once scoring has run)."""
+    clusters, _ = chosen_clusters(wildcards.dataset, wildcards.seed)
     return expand(
         seed_dir("generate/cluster~{cluster}/{llm}/shots~{shots}.jsonl"),
         dataset=wildcards.dataset,
@@ -257,13 +268,7 @@ def seed_cells(wildcards):
     """Every retrained cell of one (dataset, seed, mode): the control, the controls, the
     baselines and one generation file per distinct chosen cluster (known after scoring).
     """
-    import json
-
-    chosen_file = checkpoints.choose_clusters.get(
-        dataset=wildcards.dataset, seed=wildcards.seed
-    ).output[0]
-    with open(chosen_file) as handle:
-        clusters = sorted({c for c in json.load(handle).values() if c is not None})
+    clusters, _ = chosen_clusters(wildcards.dataset, wildcards.seed)
     methods = [*CONTROLS, *BASELINES]
     methods += [
         f"generated/cluster~{c}/{llm}/shots~{k}"
@@ -402,12 +407,8 @@ def figure_cell():
 
 def dataset_figure_inputs(wildcards):
     """The first seed's exploration and the retrained cell of the before/after map."""
-    import json
-
     where = {"dataset": wildcards.dataset, "seed": FIRST_SEED}
-    chosen_file = checkpoints.choose_clusters.get(**where).output[0]
-    with open(chosen_file) as handle:
-        cluster = json.load(handle).get(REFERENCE_SCORER)
+    _, cluster = chosen_clusters(**where)
     generation, n = figure_cell()
     cell = (
         f"generated/cluster~{cluster}/{generation}/n~{n}"
