@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import default_config
 from topex.selection import choose, combine, score_clusters
 
 # 6 points in 2D: cluster 0 tight at the origin, cluster 1 spread out, cluster 2 not a candidate
@@ -17,7 +18,7 @@ CANDIDATES = pd.DataFrame({"cluster": [0, 1], "name": ["red blue", "green yellow
 
 
 def test_scores_follow_the_scorer_definitions():
-    settings = {}
+    settings = default_config()["scoring"]
     density = score_clusters("density", POINTS, CANDIDATES, settings)
     np.testing.assert_allclose(density, [2 / 0.1, 2 / 1.0])
     cosine = score_clusters("cosine", POINTS, CANDIDATES, settings)

@@ -45,7 +45,7 @@ with log_to(snakemake.log[0]) as log:
                                            "label", "label_name"])
     texts = texts_of(accepted) if len(accepted) else []
     encoder = params.encoder
-    vectors = encode(load_encoder(encoder["model"], encoder["max_length"], "cpu", encoder.get("revision")), texts)
+    vectors = encode(load_encoder(encoder["model"], encoder["max_length"], "cpu", encoder["revision"]), texts)
     settings = classifier.TrainSettings.from_config(params.classifier)
     n_classes = len(label_names)
     logits = np.zeros((0, n_classes), dtype=np.float32)

@@ -42,13 +42,13 @@ def score_clusters(scorer: str, points: pd.DataFrame, candidates: pd.DataFrame, 
     for cluster in candidates["cluster"]:
         mask = (points["cluster"] == cluster).to_numpy()
         if scorer == "density":
-            scores.append(scoring.density(outputs[mask], settings.get("density_min_extent", 1e-6)))
+            scores.append(scoring.density(outputs[mask], settings["density_min_extent"]))
         elif scorer == "pairwise":
-            scores.append(scoring.pairwise_distance(outputs, mask, settings.get("pairwise_normalisation", "mean")))
+            scores.append(scoring.pairwise_distance(outputs, mask, settings["pairwise_normalisation"]))
         elif scorer == "geomedian":
-            scores.append(scoring.geomedian_distance(outputs, mask, settings.get("geomedian_tolerance", 1e-7)))
+            scores.append(scoring.geomedian_distance(outputs, mask, settings["geomedian_tolerance"]))
         elif scorer == "cosine":
-            scores.append(scoring.count_cosine(texts_of(points[mask]), settings.get("cosine_stop_words")))
+            scores.append(scoring.count_cosine(texts_of(points[mask]), settings["cosine_stop_words"]))
         elif scorer == "ctc":
             name = candidates.loc[candidates["cluster"] == cluster, "name"].iloc[0]
             scores.append(scoring.ctc_preservation(name, texts_of(points[mask]), aligner))
