@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 import yaml
+from snakemake.utils import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
@@ -32,6 +33,7 @@ COUNT, SEED = 10, 3
 CLARE_POINTS = 1
 torch.set_num_threads(2)
 config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+validate(config, schema=str(ROOT / "workflow/schemas/config.schema.yaml"))  # the schema's defaults, as the workflow has them
 settings = config["baselines"]
 frames, _ = load_source({"kind": "package", "name": "bbc_news"}, {"all"})
 cluster = frames["all"].sample(COUNT, random_state=SEED).reset_index(drop=True)

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
+from snakemake.utils import update_config, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
@@ -52,7 +54,7 @@ SCORING = {"density_min_extent": 1e-6, "pairwise_normalisation": "mean", "geomed
            "cosine_stop_words": None}
 
 OPTICS = {"min_samples": 5, "xi": 0.05, "min_cluster_size": None, "max_eps": None}
-OPTIONS = {  # name: config explore section (candidate_error_rate 0.5 everywhere)
+OPTIONS = {  # name: config explore section (candidate_error_rate 0.5 everywhere), completed below
     "paper: logits/optics": {"space": "logits", "algorithm": "optics", "optics": OPTICS},
     "logits/optics floor 10": {"space": "logits", "algorithm": "optics", "optics": {**OPTICS, "min_cluster_size": 10}},
     "logits/hdbscan": {"space": "logits", "algorithm": "hdbscan", "hdbscan": {"min_cluster_size": 5}},
@@ -69,6 +71,18 @@ OPTIONS = {  # name: config explore section (candidate_error_rate 0.5 everywhere
                                      "hdbscan": {"min_cluster_size": 10}},
     "both/optics errors": {"space": "both", "algorithm": "optics", "errors_only": True, "optics": OPTICS},
 }
+
+
+def explore_section(option: dict) -> dict:
+    """The config's explore section with ``option`` merged over the default config's, validated:
+    the keys that an option leaves out as the workflow has them."""
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    update_config(config, {"explore": option})
+    validate(config, schema=str(ROOT / "workflow/schemas/config.schema.yaml"))
+    return config["explore"]
+
+
+OPTIONS = {name: explore_section(option) for name, option in OPTIONS.items()}
 
 
 def digest(*parts) -> str:
@@ -133,8 +147,8 @@ def evaluate(plant, logits, embeddings, option, seed):
     """Cluster with one Explorer option, let every scorer choose; the planting's metrics."""
     correct = logits.argmax(axis=1) == plant.explore["label"].to_numpy()
     normalised = minmax_normalise(logits)
-    cluster = cluster_explore(explore_space(normalised, embeddings, option.get("space", "logits")), correct, option)
-    clusters = summarise_clusters(cluster, correct, 0.5, option.get("candidate_min_size", 1))
+    cluster = cluster_explore(explore_space(normalised, embeddings, option["space"]), correct, option)
+    clusters = summarise_clusters(cluster, correct, 0.5, option["candidate_min_size"])
     candidates = clusters[clusters["is_candidate"]].reset_index(drop=True)
     candidates["name"] = candidates["cluster"].astype(str)
     points = plant.explore[["id", "text", "text_pair"]].assign(cluster=cluster, correct=correct)
@@ -227,7 +241,7 @@ def main_results_coverage(results: Path) -> pd.DataFrame:
             if embeddings is None and option["space"] != "logits":
                 continue  # the embeddings are not there (yet): the options that need them are skipped
             cluster = cluster_explore(explore_space(normalised, embeddings, option["space"]), correct, option)
-            clusters = summarise_clusters(cluster, correct, 0.5, option.get("candidate_min_size", 1))
+            clusters = summarise_clusters(cluster, correct, 0.5, option["candidate_min_size"])
             summary = coverage(cluster, correct, clusters)
             out.append({"dataset": dataset, "seed": seed, "option": name, **{
                 k: summary[k] for k in ("share_clustered", "n_candidates", "misclassified_in_candidates",

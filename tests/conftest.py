@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -35,6 +36,18 @@ WORDS = {
     "tech": "software chip computer phone internet network data code robot app",
     "politics": "election vote minister party government parliament law policy tax reform",
 }
+
+
+def default_config(**sections) -> dict:
+    """config/config.yaml with ``sections`` merged over it key by key (as a --configfile overlay
+    merges), validated as the Snakefile does: the schema's defaults filled in. Library functions
+    read the keys that validation guarantees; tests that call them pass this config's sections."""
+    from snakemake.utils import update_config, validate
+
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    update_config(config, sections)
+    validate(config, schema=str(ROOT / "workflow/schemas/config.schema.yaml"))
+    return config
 
 
 def rule_blocks() -> dict[str, str]:

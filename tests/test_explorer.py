@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import default_config
 from topex.explorer import NOISE, cluster_outputs, minmax_normalise, normalise_labels, summarise_clusters
 
 
@@ -106,6 +107,7 @@ OPTIONS = [
 
 @pytest.mark.parametrize("option", OPTIONS, ids=lambda o: f"{o['space']}-{o['algorithm']}-{o.get('errors_only', False)}")
 def test_every_option_finds_the_planted_cluster(option):
+    option = default_config(explore=option)["explore"]  # the other keys as the workflow has them
     outputs, embeddings, correct, planted = planted_fixture()
     cluster = cluster_explore(explore_space(outputs, embeddings, option["space"]), correct, option)
     clusters = summarise_clusters(cluster, correct, 0.5)
@@ -128,7 +130,7 @@ def test_explore_space_both_scales_the_outputs_by_hand():
 
 def test_unknown_algorithm_is_named():
     with pytest.raises(ValueError, match="explore.algorithm: unknown value 'kmeans'"):
-        cluster_explore(np.zeros((10, 2)), np.ones(10, dtype=bool), {"algorithm": "kmeans"})
+        cluster_explore(np.zeros((10, 2)), np.ones(10, dtype=bool), {"algorithm": "kmeans", "errors_only": False})
 
 
 def test_hdbscan_with_too_few_points_is_all_noise():

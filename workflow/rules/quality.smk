@@ -35,7 +35,7 @@ rule fit_judge:
     conda:
         "../envs/explore.yaml"
     params:
-        judge=QUALITY.get("judge", {}),
+        judge=QUALITY["judge"],
     script:
         "../scripts/fit_judge.py"
 
@@ -61,7 +61,7 @@ rule assess_generations:
         encoder=config["encoder"],
         near_copy_cosine=config["augment"]["near_copy_cosine"],
         normalise=config["explore"]["normalise"],
-        similar=QUALITY.get("similar", 2),
+        similar=QUALITY["similar"],
     script:
         "../scripts/assess_generations.py"
 
@@ -112,7 +112,7 @@ rule table3:
         scorer=REFERENCE_SCORER,
         llms=LLMS,
         shots=SHOTS,
-        max_chars=QUALITY.get("table3_max_chars", 300),
-        rejected=QUALITY.get("table3_rejected", 3),
+        max_chars=QUALITY["table3_max_chars"],
+        rejected=QUALITY["table3_rejected"],
     script:
         "../scripts/table3.py"

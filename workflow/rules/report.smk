@@ -93,7 +93,7 @@ rule dataset_figures:
     params:
         seed=FIRST_SEED,
         scorer=REFERENCE_SCORER,
-        normalise=config["explore"].get("normalise", "per_dimension"),
+        normalise=config["explore"]["normalise"],
     script:
         "../scripts/dataset_figures.py"
 

@@ -48,8 +48,6 @@ rule retrain_control:
         seed_dir("retrain~{mode}/control/n~0/metrics.json"),
     log:
         seed_dir("logs/retrain~{mode}/control_n~0.log"),
-    wildcard_constraints:
-        mode="full|continue|head|top",
     conda:
         "../envs/train.yaml"
     threads: retrain_threads
@@ -75,7 +73,6 @@ rule retrain:
     benchmark:
         seed_dir("benchmarks/retrain~{mode}/{method}.tsv")
     wildcard_constraints:
-        mode="full|continue|head|top",
         method=METHOD_PATTERN,
     conda:
         "../envs/train.yaml"
@@ -102,7 +99,6 @@ rule noise_cell:
     benchmark:
         seed_dir("benchmarks/noise~{mode}/{method}_n~{n}.tsv")
     wildcard_constraints:
-        mode="full|continue|head|top",
         method="control|oracle|random",
         n=r"\d+",
     conda:

@@ -8,6 +8,7 @@ import torch
 
 from topex import classifier, io
 from topex import generation_quality as quality
+from topex.chosen import distinct_clusters
 from topex.data import texts_of
 from topex.embeddings import encode, load_encoder
 from topex.explorer import minmax_normalise
@@ -30,7 +31,7 @@ with log_to(snakemake.log[0]) as log:
 
     files, rows = [], []
     generate_dir = Path(inputs.chosen).parent.parent / "generate"
-    for cluster in sorted({c for c in chosen.values() if c is not None}):
+    for cluster in distinct_clusters(chosen):
         for llm in params.llms:
             for shots in params.shots:
                 path = str(generate_dir / f"cluster~{cluster}" / llm / f"shots~{shots}.jsonl")
@@ -44,7 +45,7 @@ with log_to(snakemake.log[0]) as log:
                                            "label", "label_name"])
     texts = texts_of(accepted) if len(accepted) else []
     encoder = params.encoder
-    vectors = encode(load_encoder(encoder["model"], encoder["max_length"], "cpu", encoder.get("revision")), texts)
+    vectors = encode(load_encoder(encoder["model"], encoder["max_length"], "cpu", encoder["revision"]), texts)
     settings = classifier.TrainSettings.from_config(params.classifier)
     n_classes = len(label_names)
     logits = np.zeros((0, n_classes), dtype=np.float32)

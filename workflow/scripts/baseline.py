@@ -20,7 +20,7 @@ with log_to(snakemake.log[0]) as log:
     else:
         points = pd.read_parquet(snakemake.input.points)
         seed = cell_seed(wildcards.dataset, wildcards.seed, cluster, method)
-        attempts = settings.get("attempts_per_point", 3)
+        attempts = settings["attempts_per_point"]
         # the oracle's order: the cluster's points in the shared seeded order, then its nearest explore points
         order_seed = region_seed(wildcards.dataset, wildcards.seed, cluster)
         sources = oracle_points(points, cluster, params.largest_count * attempts, order_seed)

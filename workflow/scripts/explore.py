@@ -25,11 +25,11 @@ with log_to(snakemake.log[0]) as log:
 
         llm = snakemake.params.naming_llm
         key = f"llms.{llm['name']}"
-        model = load_model(snakemake.input.naming_model, f"{key}.model", llm.get("n_ctx", 2048), snakemake.threads,
-                           llm.get("n_gpu_layers", 0), int(snakemake.wildcards.seed))
+        model = load_model(snakemake.input.naming_model, f"{key}.model", llm["n_ctx"], snakemake.threads,
+                           llm["n_gpu_layers"], int(snakemake.wildcards.seed))
         system_role = True
         if llm["chat"]:
-            system_role = accepts_system_role(use_chat_template(model, llm.get("chat_template"), f"{key}.chat_template")[0])
+            system_role = accepts_system_role(use_chat_template(model, llm["chat_template"], f"{key}.chat_template")[0])
         written = llm_names(model, llm["chat"], system_role, clusters, texts_of(data), embeddings,
                             points["cluster"].to_numpy(), NamingSettings.from_config(naming),
                             (snakemake.wildcards.dataset, snakemake.wildcards.seed), llm["name"])

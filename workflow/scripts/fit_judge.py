@@ -11,7 +11,7 @@ with log_to(snakemake.log[0]) as log:
     explore = pd.read_parquet(snakemake.input.explore)
     test = pd.read_parquet(snakemake.input.test)
     vectors = {split: io.read_arrays(snakemake.input[f"{split}_embeddings"])["embeddings"] for split in ("explore", "test")}
-    judge = fit_judge(vectors["explore"], explore["label"].to_numpy(), settings.get("c", 1.0), settings.get("max_iter", 2000))
+    judge = fit_judge(vectors["explore"], explore["label"].to_numpy(), settings["c"], settings["max_iter"])
     accuracy = {f"{split}_accuracy": float((judge.predict(vectors[split]) == frame["label"].to_numpy()).mean())
                 for split, frame in (("explore", explore), ("test", test))}
     io.write_arrays(snakemake.output.judge, **judge.arrays())

@@ -32,13 +32,13 @@ with log_to(snakemake.log[0]) as log:
     name = clusters.loc[clusters["cluster"] == cluster, "name"].iloc[0]
     seed = augmenter.cell_seed(wildcards.dataset, wildcards.seed, cluster, llm["name"], wildcards.shots)
     model = load_model(
-        snakemake.input.model, f"llms.{llm['name']}.model", llm.get("n_ctx", 2048), snakemake.threads,
-        llm.get("n_gpu_layers", 0), seed,
+        snakemake.input.model, f"llms.{llm['name']}.model", llm["n_ctx"], snakemake.threads,
+        llm["n_gpu_layers"], seed,
     )
     words = label_words(manifest["label_names"], snakemake.params.label_words, f"datasets.{wildcards.dataset}.label_words")
     system_role, source = True, "a completion prompt (chat: false)"
     if llm["chat"]:
-        chat_template, source = use_chat_template(model, llm.get("chat_template"), f"llms.{llm['name']}.chat_template")
+        chat_template, source = use_chat_template(model, llm["chat_template"], f"llms.{llm['name']}.chat_template")
         system_role = accepts_system_role(chat_template)
         source = f"the chat template of {source}" + ("" if system_role else " (no system role: folded into the first user turn)")
     log.info("%s; labels in the prompt: %s", source, words)
@@ -46,7 +46,7 @@ with log_to(snakemake.log[0]) as log:
     references = {split: io.read_arrays(snakemake.input[split])["embeddings"] for split in ("explore", "test")}
     encoder = snakemake.params.encoder
     screen = Screen(
-        load_encoder(encoder["model"], encoder["max_length"], "cpu", encoder.get("revision")),
+        load_encoder(encoder["model"], encoder["max_length"], "cpu", encoder["revision"]),
         np.concatenate([references["explore"], references["test"]]),
         np.array(["explore"] * len(references["explore"]) + ["test"] * len(references["test"])),
         augment["near_copy_cosine"],
@@ -57,7 +57,7 @@ with log_to(snakemake.log[0]) as log:
         records = augmenter.generate(
             model, llm["chat"], template, points[points["cluster"] == cluster], name, words,
             augmenter.training_keys(pd.read_parquet(snakemake.input.train)), settings, seed, system_role,
-            fit=prompt_fitter(model, llm["chat"], llm["name"], llm.get("n_ctx", 2048), settings.max_tokens),
+            fit=prompt_fitter(model, llm["chat"], llm["name"], llm["n_ctx"], settings.max_tokens),
             screen=screen,
         )
     for record in records:  # the dataset's label name, as in the other methods' files; the prompt's word too

@@ -4,6 +4,7 @@ points in the base model's normalised output space (topex.regions)."""
 import pandas as pd
 
 from topex import io
+from topex.chosen import distinct_clusters
 from topex.classifier import logit_columns
 from topex.explorer import minmax_normalise
 from topex.logs import log_to
@@ -19,7 +20,7 @@ with log_to(snakemake.log[0]) as log:
     # the test outputs in the space the Explorer saw: normalised with the explore split's ranges
     explore_points = minmax_normalise(explore_logits, params.normalise)
     test_points = minmax_normalise(test[logit_columns(test)].to_numpy(), params.normalise, reference=explore_logits)
-    chosen = sorted({c for c in io.read_json(snakemake.input.chosen).values() if c is not None})
+    chosen = distinct_clusters(io.read_json(snakemake.input.chosen))
     regions = cluster_regions(test_points, test["id"].tolist(), explore_points, points["cluster"].to_numpy(),
                               chosen, params.size)
     correct = dict(zip(test["id"], test["correct"]))

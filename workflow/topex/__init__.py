@@ -15,6 +15,7 @@ One concept per module:
 - ``plots``        the Explorer's figures
 - ``scoring``      the cluster scorers of paper §2.3, as pure functions
 - ``selection``    score the candidates with one scorer, choose one, explain why
+- ``chosen``       the clusters the scorers chose for a seed (score/chosen.json)
 - ``prompts``      the Augmenter's prompts per task shape, zero- and few-shot
 - ``cleaning``     clean LLM output and accept or reject it with a reason
 - ``llm``          prepare and open GGUF models with llama.cpp

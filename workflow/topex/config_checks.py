@@ -64,7 +64,9 @@ def check_config(config: dict[str, Any], schema: dict[str, Any]) -> None:
             continue
         if unknown:
             problems.append(f"augment.prompts.{task}: unknown field(s) {sorted(unknown)}; templates may use {sorted(FIELDS)}")
-    low, high = augment.get("min_words", 5), augment.get("max_words", 400)
+    # before validate fills the defaults in: an absent bound is the schema's default
+    bounds = schema["properties"]["augment"]["properties"]
+    low, high = (augment.get(key, bounds[key]["default"]) for key in ("min_words", "max_words"))
     if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high:
         problems.append(f"augment.min_words ({low}) is above augment.max_words ({high}): every generation would be rejected")
     if problems:

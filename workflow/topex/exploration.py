@@ -32,20 +32,20 @@ def run_explorer(
         raise ValueError("the forward-pass outputs and the explore split do not list the same points in order")
     explore, naming = settings["explore"], settings["naming"]
     logits = outputs[logit_columns(outputs)].to_numpy()
-    points = minmax_normalise(logits, explore.get("normalise", "per_dimension"))
+    points = minmax_normalise(logits, explore["normalise"])
     correct = outputs["correct"].to_numpy()
-    space = explore_space(points, embeddings, explore.get("space", "logits"))
+    space = explore_space(points, embeddings, explore["space"])
     cluster = cluster_explore(space, correct, explore)
     clusters = summarise_clusters(
-        cluster, correct, explore["candidate_error_rate"], explore.get("candidate_min_size", 1)
+        cluster, correct, explore["candidate_error_rate"], explore["candidate_min_size"]
     )
     names = name_clusters(
-        texts_of(data), embeddings, cluster, naming.get("top_n_words", 4), naming.get("stop_words", "english")
+        texts_of(data), embeddings, cluster, naming["top_n_words"], naming["stop_words"]
     )
     clusters["name"] = clusters["cluster"].map(names)
     clusters = clusters[["cluster", "size", "n_misclassified", "error_rate", "name", "is_candidate"]]
 
-    projection = fit_projection(points, settings["projection"].get("alpha", 1.0), seed)
+    projection = fit_projection(points, settings["projection"]["alpha"], seed)
     xy = project(points, projection)
     table = data[["id", "text", "text_pair", "label", "label_name"]].copy()
     table["prediction"] = outputs["prediction"].to_numpy()
@@ -58,10 +58,7 @@ def run_explorer(
         table[f"norm_{k}"] = points[:, k]
     table["x"], table["y"] = xy[:, 0], xy[:, 1]
     summary = coverage(cluster, correct, clusters)
-    summary["options"] = {
-        key: explore.get(key, default)
-        for key, default in (("space", "logits"), ("algorithm", "optics"), ("errors_only", False))
-    }
+    summary["options"] = {key: explore[key] for key in ("space", "algorithm", "errors_only")}
     return table, clusters.reset_index(drop=True), projection, summary
 
 

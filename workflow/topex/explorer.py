@@ -121,25 +121,18 @@ def explore_space(normalised: np.ndarray, embeddings: np.ndarray | None, space: 
 
 
 def _cluster_with(points: np.ndarray, explore: dict) -> np.ndarray:
-    algorithm = explore.get("algorithm", "optics")
+    algorithm = explore["algorithm"]
     if algorithm == "optics":
         optics = explore["optics"]
         return cluster_outputs(
             points,
             min_samples=optics["min_samples"],
-            xi=optics.get("xi", 0.05),
-            min_cluster_size=optics.get("min_cluster_size"),
-            max_eps=np.inf if optics.get("max_eps") is None else optics["max_eps"],
+            xi=optics["xi"],
+            min_cluster_size=optics["min_cluster_size"],
+            max_eps=np.inf if optics["max_eps"] is None else optics["max_eps"],
         )
     if algorithm == "hdbscan":
-        options = explore.get("hdbscan") or {}
-        return cluster_hdbscan(
-            points,
-            min_cluster_size=options.get("min_cluster_size", 5),
-            min_samples=options.get("min_samples"),
-            cluster_selection_method=options.get("cluster_selection_method", "eom"),
-            cluster_selection_epsilon=options.get("cluster_selection_epsilon", 0.0),
-        )
+        return cluster_hdbscan(points, **explore["hdbscan"])
     raise ValueError(f"explore.algorithm: unknown value '{algorithm}' (one of {', '.join(ALGORITHMS)})")
 
 
@@ -172,15 +165,15 @@ def join_regions(points: np.ndarray, clustered: np.ndarray, cluster: np.ndarray,
 def cluster_explore(points: np.ndarray, correct: np.ndarray, explore: dict) -> np.ndarray:
     """Cluster id per point with the configured algorithm (``explore.algorithm``), over all points
     or, with ``explore.errors_only``, over the misclassified points (see :func:`join_regions`)."""
-    if not explore.get("errors_only", False):
+    if not explore["errors_only"]:
         return _cluster_with(points, explore)
     wrong = ~np.asarray(correct, dtype=bool)
     cluster = _cluster_with(np.asarray(points)[wrong], explore)
-    if explore.get("algorithm", "optics") == "optics":
+    if explore["algorithm"] == "optics":
         k = explore["optics"]["min_samples"]
     else:
-        options = explore.get("hdbscan") or {}
-        k = options.get("min_samples") or options.get("min_cluster_size", 5)
+        options = explore["hdbscan"]
+        k = options["min_samples"] or options["min_cluster_size"]  # null min_samples: min_cluster_size
     return join_regions(points, wrong, cluster, k)
 
 

@@ -187,9 +187,9 @@ class Retrainer:
             raise ValueError(f"retrain.mode: unknown mode '{mode}' (one of {', '.join(MODES)})")
         self.mode, self.train, self.evaluated, self.label_names = mode, train, evaluated, label_names
         self.settings, self.seed, self.base_model_dir = settings, seed, base_model_dir
-        self.cont = ContinueSettings(**config.get("continue", {}))
-        self.head = HeadSettings(**config.get("head", {}))
-        self.top = TopSettings(**config.get("top", {}))
+        self.cont = ContinueSettings(**config["continue"])
+        self.head = HeadSettings(**config["head"])
+        self.top = TopSettings(**config["top"])
         self.cached = None
         if features_path and (mode == "head" or (mode == "top" and self.top.layers == 0)):
             from . import io

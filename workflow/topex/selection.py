@@ -41,13 +41,13 @@ class Cluster(NamedTuple):
 # (ctc only). "weighted" is not among them: it combines their records (:func:`combine`).
 SCORERS: dict[str, Callable[[Cluster, dict, object], float]] = {
     "density": lambda c, settings, aligner: scoring.density(
-        c.outputs[c.mask], settings.get("density_min_extent", 1e-6)),
+        c.outputs[c.mask], settings["density_min_extent"]),
     "pairwise": lambda c, settings, aligner: scoring.pairwise_distance(
-        c.outputs, c.mask, settings.get("pairwise_normalisation", "mean")),
+        c.outputs, c.mask, settings["pairwise_normalisation"]),
     "geomedian": lambda c, settings, aligner: scoring.geomedian_distance(
-        c.outputs, c.mask, settings.get("geomedian_tolerance", 1e-7)),
+        c.outputs, c.mask, settings["geomedian_tolerance"]),
     "cosine": lambda c, settings, aligner: scoring.count_cosine(
-        texts_of(c.points[c.mask]), settings.get("cosine_stop_words")),
+        texts_of(c.points[c.mask]), settings["cosine_stop_words"]),
     "ctc": lambda c, settings, aligner: scoring.ctc_preservation(c.name, texts_of(c.points[c.mask]), aligner),
     # not in the paper (README, "Does the Explorer find the failures?")
     "errors": lambda c, settings, aligner: scoring.errors_removable(
