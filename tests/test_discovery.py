@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from topex import discovery, planting
-from topex.selection import choose, score_clusters
+from topex.scorers import choose, score_clusters
 
 
 def frame(labels, prefix="t"):

@@ -7,11 +7,11 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from topex import wordnet as wordnet_module
+from topex.baselines import wordnet as wordnet_module
 from topex.baselines import Augmented
-from topex.eda import EDA, OPERATIONS
-from topex.wordnet import WordNet, prepare_wordnet
-from topex.words import STOPWORDS, WORD, Words, budget
+from topex.baselines.eda import EDA, OPERATIONS
+from topex.baselines.wordnet import WordNet, prepare_wordnet
+from topex.baselines.words import STOPWORDS, WORD, Words, budget
 
 TEXT = "The quick brown fox jumps over the lazy dog, and the good doctor thanked the young artist."
 EDGE_TEXTS = ["hello hello", "", "!!!", "xqzv blorp", "good", "the of and"]

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from topex.embeddings import embed
-from topex.explorer import NOISE
+from topex.clustering import NOISE
 from topex.io import read_arrays, write_arrays, write_json
 from topex.naming import name_clusters
 from topex.projection import fit_projection, project

@@ -58,7 +58,7 @@ rule retrain_control:
         classifier=config["classifier"],
         retrain=RETRAIN_SETTINGS,
     script:
-        "../scripts/retrain.py"
+        "../scripts/retrain_cells.py"
 
 
 rule retrain:
@@ -84,7 +84,7 @@ rule retrain:
         classifier=config["classifier"],
         retrain=RETRAIN_SETTINGS,
     script:
-        "../scripts/retrain.py"
+        "../scripts/retrain_cells.py"
 
 
 rule noise_cell:
@@ -111,7 +111,7 @@ rule noise_cell:
         classifier=config["classifier"],
         retrain=RETRAIN_SETTINGS,
     script:
-        "../scripts/retrain.py"
+        "../scripts/retrain_cells.py"
 
 
 rule collect_cells:

@@ -11,7 +11,7 @@ from topex import generation_quality as quality
 from topex.chosen import distinct_clusters
 from topex.data import texts_of
 from topex.embeddings import encode, load_encoder
-from topex.explorer import minmax_normalise
+from topex.clustering import minmax_normalise
 from topex.judge import Judge
 from topex.logs import log_to
 from topex.projection import project

@@ -1,7 +1,7 @@
 """The Explorer's coverage over every (dataset, seed): share clustered, candidates, error coverage."""
 
 from topex import io
-from topex.exploration import coverage_table
+from topex.explorer import coverage_table
 from topex.logs import log_to
 
 with log_to(snakemake.log[0]) as log:

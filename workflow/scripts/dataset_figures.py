@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from topex import io, plots
-from topex.explorer import minmax_normalise
+from topex.clustering import minmax_normalise
 from topex.projection import project
 from topex.logs import log_to
 

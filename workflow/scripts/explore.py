@@ -4,7 +4,7 @@ import pandas as pd
 
 from topex import io
 from topex.data import texts_of
-from topex.exploration import run_explorer
+from topex.explorer import run_explorer
 from topex.llm_naming import NamingSettings, apply_names, llm_names
 from topex.logs import log_to
 

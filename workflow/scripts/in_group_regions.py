@@ -6,7 +6,7 @@ import pandas as pd
 from topex import io
 from topex.chosen import distinct_clusters
 from topex.classifier import logit_columns
-from topex.explorer import minmax_normalise
+from topex.clustering import minmax_normalise
 from topex.logs import log_to
 from topex.regions import cluster_regions
 

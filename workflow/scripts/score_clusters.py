@@ -4,7 +4,7 @@ import pandas as pd
 
 from topex import io
 from topex.logs import log_to
-from topex.selection import choose, score_clusters
+from topex.scorers import choose, score_clusters
 
 with log_to(snakemake.log[0]) as log:
     scorer, settings = snakemake.wildcards.scorer, snakemake.params.scoring
@@ -16,7 +16,7 @@ with log_to(snakemake.log[0]) as log:
         import torch
 
         from topex.classifier import pick_device
-        from topex.scoring import EmbeddingAligner
+        from topex.cluster_metrics import EmbeddingAligner
 
         torch.set_num_threads(snakemake.threads)
         aligner = EmbeddingAligner(settings["ctc_model"], device=str(pick_device("auto")))

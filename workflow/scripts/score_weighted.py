@@ -2,7 +2,7 @@
 
 from topex import io
 from topex.logs import log_to
-from topex.selection import combine
+from topex.scorers import combine
 
 with log_to(snakemake.log[0]) as log:
     weights = dict(snakemake.params.weights)

@@ -29,7 +29,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from .explorer import NOISE
+from .clustering import NOISE
 
 # Rejection reasons by kind: the reasons carry numbers and quotes (cleaning.judge, screening).
 REASON_KINDS = (

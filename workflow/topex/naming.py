@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
-from .explorer import NOISE
+from .clustering import NOISE
 
 
 def name_clusters(

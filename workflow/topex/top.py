@@ -25,7 +25,7 @@ import pandas as pd
 import torch
 
 from . import classifier
-from .retrain import replay_order
+from .retrain_modes import replay_order
 
 
 class _Stop(Exception):

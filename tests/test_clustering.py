@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from conftest import default_config
-from topex.explorer import NOISE, cluster_outputs, minmax_normalise, normalise_labels, summarise_clusters
+from topex.clustering import NOISE, cluster_outputs, minmax_normalise, normalise_labels, summarise_clusters
 
 
 def test_minmax_per_dimension_by_hand():
@@ -69,7 +69,7 @@ def test_optics_with_too_few_points_is_all_noise():
 
 
 # --- Explorer options: each must find a planted cluster of errors ------------------------------
-from topex.explorer import (  # noqa: E402
+from topex.clustering import (  # noqa: E402
     cluster_explore, cluster_hdbscan, coverage, explore_space, join_regions,
 )
 

@@ -35,7 +35,7 @@ from . import classifier
 from .added import COLUMNS
 from .regions import region_accuracy
 
-log = logging.getLogger("topex.retrain")
+log = logging.getLogger("topex.retrain_modes")
 
 MODES = ("full", "continue", "head", "top")
 

@@ -9,7 +9,7 @@ from conftest import default_config, topic_texts
 from topex import classifier
 from topex.controls import oracle_points, random_points
 from topex.data import standardise_all
-from topex.retrain import ContinueSettings, replay_order, retrain
+from topex.retrain_modes import ContinueSettings, replay_order, retrain
 from topex.stats import mean_interval, paired_deltas, sign_flip_p, verdict
 
 
@@ -110,7 +110,7 @@ def test_paired_statistics_by_hand():
 
 
 def test_finite_replaces_minus_infinity_below_the_lowest_logit():
-    from topex.retrain import finite
+    from topex.retrain_modes import finite
 
     logits = finite(np.array([[2.0, 0.0], [-np.inf, 0.0]]))
     np.testing.assert_array_equal(logits, [[2.0, 0.0], [-1.0, 0.0]])  # argmax unchanged
@@ -130,7 +130,7 @@ def test_top_mode_cached_lower_layers_give_the_plain_forward_logits(setup, layer
 
 def test_top_mode_head_on_cached_features_gives_the_plain_forward_logits(setup):
     from topex.top import TopRetrainer
-    from topex.retrain import TopSettings
+    from topex.retrain_modes import TopSettings
 
     train, _, test, _, base, config = setup
     model, tokenizer = classifier.load_classifier(base, config)
@@ -142,7 +142,7 @@ def test_top_mode_head_on_cached_features_gives_the_plain_forward_logits(setup):
 @pytest.mark.parametrize("layers", [0, 1])
 def test_top_mode_pairs_differ_only_in_the_added_points(setup, layers):
     train, added, test, names, base, config = setup
-    from topex.retrain import Retrainer
+    from topex.retrain_modes import Retrainer
 
     top = {"layers": layers, "steps": 4, "replay_batch_size": 4, "learning_rate": 1e-2}
     settings = default_config(retrain={"top": top})["retrain"]
@@ -159,7 +159,7 @@ def test_top_mode_pairs_differ_only_in_the_added_points(setup, layers):
 
 def test_count_metrics_retrains_each_count_and_skips_what_is_missing(setup):
     from topex.added import COLUMNS
-    from topex.retrain import Retrainer, count_metrics, finite
+    from topex.retrain_modes import Retrainer, count_metrics, finite
 
     train, added, test, names, base, config = setup
     group = train.head(3)  # stands in for the chosen clusters' explore points
@@ -181,7 +181,7 @@ def test_count_metrics_retrains_each_count_and_skips_what_is_missing(setup):
 
 
 def test_count_metrics_of_the_full_control_reuse_the_base_model(setup):
-    from topex.retrain import Retrainer, count_metrics
+    from topex.retrain_modes import Retrainer, count_metrics
 
     train, _, test, names, base, config = setup
     base_logits = np.zeros((len(test) + 1, len(names)))

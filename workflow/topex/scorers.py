@@ -14,7 +14,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 import pandas as pd
 
-from . import scoring
+from . import cluster_metrics
 from .data import texts_of
 
 LABELS = {
@@ -40,17 +40,17 @@ class Cluster(NamedTuple):
 # The scorers: name -> score of one cluster, given the config's ``scoring`` section and the aligner
 # (ctc only). "weighted" is not among them: it combines their records (:func:`combine`).
 SCORERS: dict[str, Callable[[Cluster, dict, object], float]] = {
-    "density": lambda c, settings, aligner: scoring.density(
+    "density": lambda c, settings, aligner: cluster_metrics.density(
         c.outputs[c.mask], settings["density_min_extent"]),
-    "pairwise": lambda c, settings, aligner: scoring.pairwise_distance(
+    "pairwise": lambda c, settings, aligner: cluster_metrics.pairwise_distance(
         c.outputs, c.mask, settings["pairwise_normalisation"]),
-    "geomedian": lambda c, settings, aligner: scoring.geomedian_distance(
+    "geomedian": lambda c, settings, aligner: cluster_metrics.geomedian_distance(
         c.outputs, c.mask, settings["geomedian_tolerance"]),
-    "cosine": lambda c, settings, aligner: scoring.count_cosine(
+    "cosine": lambda c, settings, aligner: cluster_metrics.count_cosine(
         texts_of(c.points[c.mask]), settings["cosine_stop_words"]),
-    "ctc": lambda c, settings, aligner: scoring.ctc_preservation(c.name, texts_of(c.points[c.mask]), aligner),
+    "ctc": lambda c, settings, aligner: cluster_metrics.ctc_preservation(c.name, texts_of(c.points[c.mask]), aligner),
     # not in the paper (README, "Does the Explorer find the failures?")
-    "errors": lambda c, settings, aligner: scoring.errors_removable(
+    "errors": lambda c, settings, aligner: cluster_metrics.errors_removable(
         int((c.mask & ~c.points["correct"].to_numpy(dtype=bool)).sum())),
 }
 
@@ -127,8 +127,8 @@ def combine(records: dict[str, dict], weights: dict[str, float]) -> dict:
         per_metric[metric] = frame["score"].to_numpy()
     if len(candidates) == 0:
         return choose("weighted", candidates, np.array([]))
-    scores = scoring.weighted(per_metric, weights)
-    components = {metric: scoring.minmax_scale(per_metric[metric]) for metric in weights}
+    scores = cluster_metrics.weighted(per_metric, weights)
+    components = {metric: cluster_metrics.minmax_scale(per_metric[metric]) for metric in weights}
     record = choose("weighted", candidates, scores, components)
     record["weights"] = dict(weights)
     return record

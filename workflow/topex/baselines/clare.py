@@ -23,7 +23,7 @@ drawn with ``random.choice``; stop early when none passes.
 
 Here the same loop runs on ``Words``, with these differences, each for a reason:
 
-- The sentence constraint is :class:`~topex.similarity.SentenceSimilarity` (the configured local
+- The sentence constraint is :class:`~topex.baselines.similarity.SentenceSimilarity` (the configured local
   encoder; USE does not ship offline), threshold 0.7, window 15, around the modified word, against
   the original text; texts shorter than the window are unchecked (the original's length here, the
   candidate's in TextAttack, which differ by one word for insertions and merges).
@@ -63,8 +63,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .baselines import Augmented
-from .models import pretrained_kwargs, resolve_model
+from . import Augmented
+from ..models import pretrained_kwargs, resolve_model
 from .similarity import SentenceSimilarity
 from .words import WORD, Words, budget
 

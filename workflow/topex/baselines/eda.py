@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .baselines import Augmented
+from . import Augmented
 from .wordnet import WordNet
 from .words import Words, budget
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from topex.scoring import (
+from topex.cluster_metrics import (
     EmbeddingAligner,
     count_cosine,
     ctc_preservation,
@@ -49,7 +49,7 @@ def test_pairwise_single_point_and_whole_set():
 
 
 def test_pairwise_is_chunked_correctly(monkeypatch):
-    import topex.scoring as scoring
+    import topex.cluster_metrics as scoring
 
     rng = np.random.default_rng(0)
     points = rng.uniform(-1, 1, size=(40, 3))

@@ -3,13 +3,13 @@
 TextAttack's ``textattack/attack_recipes/a2t_yoo_2021.py`` (``A2TYoo2021.build``, ``mlm=False``):
 
 - transformation ``WordSwapEmbedding(max_candidates=20)`` with ``WordEmbeddingDistance(min_cos_sim=0.8)``
-  (here :class:`~topex.word_vectors.WordVectors`; the original word's case is kept, as TextAttack's
+  (here :class:`~topex.baselines.word_vectors.WordVectors`; the original word's case is kept, as TextAttack's
   ``recover_word_case`` does);
 - constraints ``RepeatModification`` (a word is changed at most once), ``StopwordModification``,
   ``InputColumnModification(["premise", "hypothesis"], {"premise"})`` (only the hypothesis of a
   pair changes), ``MaxModificationRate(max_rate=0.1, min_threshold=4)`` and the sentence encoder
   ``BERT("stsb-distilbert-base", threshold=0.9, metric="cosine")`` against the original text (here
-  :class:`~topex.similarity.SentenceSimilarity` on the whole text, pairs joined by a newline as
+  :class:`~topex.baselines.similarity.SentenceSimilarity` on the whole text, pairs joined by a newline as
   TextAttack's ``AttackedText.text`` joins its columns);
 - search ``GreedyWordSwapWIR(wir_method="gradient")``: one backward pass of the classifier, loss
   the cross-entropy against the model's own prediction (``HuggingFaceModelWrapper.get_grad``; kept,
@@ -34,7 +34,7 @@ Deviations, all because this is an augmenter on an offline stack rather than an 
 - The part-of-speech constraint ``PartOfSpeech(allow_verb_noun_swap=False)`` is left out: it needs
   an NLTK tagger model that is not shipped offline.
 - Vectors are GloVe unless counter-fitted ones are configured, and the sentence encoder is the
-  local one (see :mod:`topex.word_vectors` and :mod:`topex.similarity`).
+  local one (see :mod:`topex.baselines.word_vectors` and :mod:`topex.baselines.similarity`).
 - Ties (equal importance or probability) are broken with ``rng``; otherwise the result is
   deterministic.
 
@@ -50,7 +50,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .baselines import Augmented
+from . import Augmented
 from .similarity import SentenceSimilarity
 from .word_vectors import WordVectors
 from .words import Words
@@ -85,7 +85,7 @@ class A2T:
     def load(cls, model_dir: str | Path, settings, vectors: WordVectors, similarity: SentenceSimilarity,
              **options) -> "A2T":
         """An A2T on a saved classifier (``settings``: its :class:`~topex.classifier.TrainSettings`)."""
-        from .classifier import load_classifier
+        from ..classifier import load_classifier
 
         model, tokenizer = load_classifier(model_dir, settings)
         return cls(model, tokenizer, vectors, similarity, max_length=settings.max_length, **options)

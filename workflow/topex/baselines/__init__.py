@@ -23,7 +23,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from .attempts import Outcome, attempt_until, text_key
+from ..attempts import Outcome, attempt_until, text_key
 
 log = logging.getLogger("topex.baselines")
 
@@ -95,7 +95,7 @@ def augment_cluster(
 def make_augmenter(method: str, settings: dict, classifier_config: dict, model_dir=None, wordnet_dir=None):
     """The recipe ``method`` built from the config's ``baselines`` section (and, for A2T, the
     seed's classifier; for EDA, the prepared WordNet)."""
-    from .classifier import TrainSettings, pick_device
+    from ..classifier import TrainSettings, pick_device
 
     recipe = dict(settings[method])
     encoder = settings["sentence_encoder"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .models import resolve_model
+from ..models import resolve_model
 from .words import Words
 
 
