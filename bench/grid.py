@@ -32,10 +32,16 @@ UPSTREAM = {"train_base", "predict_base", "embed_explore", "explore"}  # trainin
 
 
 def fresh_checkout(target: Path) -> None:
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = ROOT / name
         (target / name).parent.mkdir(parents=True, exist_ok=True)
@@ -49,7 +55,11 @@ def snakemake(workdir: Path, cores: int, *args: str) -> tuple[float, str]:
     started = time.perf_counter()
     run = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", str(cores), *args],
-        check=False, cwd=workdir, capture_output=True, text=True, env={**_environment(), "HF_HUB_OFFLINE": "1"},
+        check=False,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        env={**_environment(), "HF_HUB_OFFLINE": "1"},
     )
     seconds = time.perf_counter() - started
     if run.returncode != 0:
@@ -107,7 +117,9 @@ def main() -> None:
 
         noop_seconds, output = snakemake(workdir, args.cores)
         noop_jobs = sum(jobs_run(output).values())
-        print(f"second run: {noop_jobs} jobs in {noop_seconds:.1f} s (goal 0 jobs: {'met' if noop_jobs == 0 else 'MISSED'})")
+        print(
+            f"second run: {noop_jobs} jobs in {noop_seconds:.1f} s (goal 0 jobs: {'met' if noop_jobs == 0 else 'MISSED'})"
+        )
 
         config_file = workdir / "config" / "config.yaml"
         config = yaml.safe_load(config_file.read_text())
@@ -119,7 +131,9 @@ def main() -> None:
         upstream = sorted(UPSTREAM & set(ran))
         print(f"after changing augment.counts to {counts}: {sum(ran.values())} jobs in {counts_seconds / 60:.1f} min")
         print("  rules that ran: " + ", ".join(f"{rule} ({n})" for rule, n in sorted(ran.items())))
-        print(f"  no base training, logits, clustering or naming: {'met' if not upstream else 'MISSED: ' + ', '.join(upstream)}")
+        print(
+            f"  no base training, logits, clustering or naming: {'met' if not upstream else 'MISSED: ' + ', '.join(upstream)}"
+        )
     finally:
         if args.keep:
             print(f"kept: {workdir}")

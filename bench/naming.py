@@ -22,6 +22,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 from grid import fresh_checkout, snakemake  # noqa: E402  (bench/grid.py)
+
 from topex import stats  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out" / "naming"
@@ -41,8 +42,14 @@ def paired(bertopic: pd.DataFrame, llm: pd.DataFrame) -> pd.DataFrame:
         for measure in MEASURES:
             deltas = (group[f"{measure}_llm"] - group[f"{measure}_bertopic"]).dropna().to_numpy()
             mean, low, high = stats.mean_interval(deltas)
-            row.update({f"{measure}_delta": mean, f"{measure}_low": low, f"{measure}_high": high,
-                        f"{measure}_pairs": len(deltas)})
+            row.update(
+                {
+                    f"{measure}_delta": mean,
+                    f"{measure}_low": low,
+                    f"{measure}_high": high,
+                    f"{measure}_pairs": len(deltas),
+                }
+            )
         summary.append(row)
     return both, pd.DataFrame(summary)
 
@@ -71,8 +78,10 @@ def main() -> None:
                 named = pd.read_csv(path, keep_default_na=False)
                 if method == "llm":
                     for row in named[named["is_candidate"]].itertuples():
-                        print(f"  {dataset} {path.parts[-3]} cluster {row.cluster}: '{row.bertopic_name}' -> "
-                              f"'{row.llm_name or '(none: BERTopic kept)'}'")
+                        print(
+                            f"  {dataset} {path.parts[-3]} cluster {row.cluster}: '{row.bertopic_name}' -> "
+                            f"'{row.llm_name or '(none: BERTopic kept)'}'"
+                        )
     both, summary = paired(tables["bertopic"], tables["llm"])
     both.to_csv(OUT / "paired.csv", index=False)
     summary.to_csv(OUT / "summary.csv", index=False)

@@ -61,9 +61,17 @@ dataset = config["datasets"]["bbc_news"]
 spec = {**dataset["splits"], "train": {**dataset["splits"]["train"], "size": args.points}}
 sources, label_names = load_source(dataset["source"], needed_source_splits(spec))
 train = make_splits(sources, spec, config["data"]["seed"])[0]["train"]
-settings = TrainSettings.from_config({**config["classifier"], "epochs": args.epochs, "max_length": 128,
-                                      "batch_size": 16, "learning_rate": 5e-5, "warmup_ratio": 0.1,
-                                      "weight_decay": 0.01})
+settings = TrainSettings.from_config(
+    {
+        **config["classifier"],
+        "epochs": args.epochs,
+        "max_length": 128,
+        "batch_size": 16,
+        "learning_rate": 5e-5,
+        "warmup_ratio": 0.1,
+        "weight_decay": 0.01,
+    }
+)
 steps = -(-len(train) // settings.batch_size) * settings.epochs
 warmup_steps = int(settings.warmup_ratio * steps)  # as train_classifier counts them
 samples = len(train) * settings.epochs
@@ -77,25 +85,50 @@ def run_ours() -> tuple[float, float]:
 
 def run_trainer(tokenised) -> tuple[float, float]:
     """Seconds of ``trainer.train()`` and its mean loss over all steps."""
-    from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer,
-                              TrainingArguments, set_seed)
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        DataCollatorWithPadding,
+        Trainer,
+        TrainingArguments,
+        set_seed,
+    )
 
     source = resolve_model(settings.model)
     tokenizer = AutoTokenizer.from_pretrained(source)
     set_seed(SEED)  # as train_classifier does before loading: the same fresh head
     model = AutoModelForSequenceClassification.from_pretrained(
-        source, num_labels=len(label_names), id2label=dict(enumerate(label_names)),
-        label2id={name: i for i, name in enumerate(label_names)}, ignore_mismatched_sizes=True)
+        source,
+        num_labels=len(label_names),
+        id2label=dict(enumerate(label_names)),
+        label2id={name: i for i, name in enumerate(label_names)},
+        ignore_mismatched_sizes=True,
+    )
     training_args = TrainingArguments(
         output_dir=OUTPUT_DIR,  # stays empty: no saving, no logging
-        num_train_epochs=settings.epochs, per_device_train_batch_size=settings.batch_size,
-        learning_rate=settings.learning_rate, warmup_steps=warmup_steps, weight_decay=settings.weight_decay,
-        lr_scheduler_type="linear", max_grad_norm=1.0, seed=SEED,
-        eval_strategy="no", save_strategy="no", logging_strategy="no", report_to=[], disable_tqdm=True,
-        use_cpu=not torch.cuda.is_available(), dataloader_num_workers=0,
+        num_train_epochs=settings.epochs,
+        per_device_train_batch_size=settings.batch_size,
+        learning_rate=settings.learning_rate,
+        warmup_steps=warmup_steps,
+        weight_decay=settings.weight_decay,
+        lr_scheduler_type="linear",
+        max_grad_norm=1.0,
+        seed=SEED,
+        eval_strategy="no",
+        save_strategy="no",
+        logging_strategy="no",
+        report_to=[],
+        disable_tqdm=True,
+        use_cpu=not torch.cuda.is_available(),
+        dataloader_num_workers=0,
     )
-    trainer = Trainer(model=model, args=training_args, train_dataset=tokenised,
-                      data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer)
+    trainer = Trainer(
+        model=model,
+        args=training_args,
+        train_dataset=tokenised,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        processing_class=tokenizer,
+    )
     started = time.perf_counter()
     output = trainer.train()
     seconds = time.perf_counter() - started
@@ -108,33 +141,47 @@ def tokenise():
 
     tokenizer = AutoTokenizer.from_pretrained(resolve_model(settings.model))
     frame = datasets.Dataset.from_pandas(train[["text", "label"]].reset_index(drop=True))
-    return frame.map(lambda batch: tokenizer(batch["text"], truncation=True, max_length=settings.max_length),
-                     batched=True, remove_columns=["text"])
+    return frame.map(
+        lambda batch: tokenizer(batch["text"], truncation=True, max_length=settings.max_length),
+        batched=True,
+        remove_columns=["text"],
+    )
 
 
 scratch = tempfile.TemporaryDirectory(prefix="bench-trainer-")  # removed at exit
 OUTPUT_DIR = scratch.name
 tokenised = tokenise()
 lengths = [len(ids) for ids in tokenised["input_ids"]]
-print(f"BBC News, {len(train)} training points ({np.mean(lengths):.0f} tokens on average at max_length "
-      f"{settings.max_length}), {settings.epochs} epoch(s) = {steps} steps of batch {settings.batch_size}, "
-      f"{warmup_steps} warm-up steps; device {pick_device(settings.device)}, {torch.get_num_threads()} torch threads")
+print(
+    f"BBC News, {len(train)} training points ({np.mean(lengths):.0f} tokens on average at max_length "
+    f"{settings.max_length}), {settings.epochs} epoch(s) = {steps} steps of batch {settings.batch_size}, "
+    f"{warmup_steps} warm-up steps; device {pick_device(settings.device)}, {torch.get_num_threads()} torch threads"
+)
 runs = {"ours": [], "Trainer": []}
 for round_ in range(args.rounds):
     order = ["ours", "Trainer"] if round_ % 2 == 0 else ["Trainer", "ours"]
     for side in order:
         seconds, loss = run_ours() if side == "ours" else run_trainer(tokenised)
         runs[side].append((seconds, loss))
-        print(f"  round {round_ + 1} {side:8}: {seconds:7.2f} s = {samples / seconds:6.2f} samples/s, "
-              f"mean loss {loss:.4f} (threads {torch.get_num_threads()})", flush=True)
+        print(
+            f"  round {round_ + 1} {side:8}: {seconds:7.2f} s = {samples / seconds:6.2f} samples/s, "
+            f"mean loss {loss:.4f} (threads {torch.get_num_threads()})",
+            flush=True,
+        )
 
 best = {side: min(results) for side, results in runs.items()}
-labels = {"ours": "topex train_classifier (torch.optim.AdamW)",
-          "Trainer": f"transformers Trainer (optim {run_trainer.optimiser})"}
+labels = {
+    "ours": "topex train_classifier (torch.optim.AdamW)",
+    "Trainer": f"transformers Trainer (optim {run_trainer.optimiser})",
+}
 for side in ("ours", "Trainer"):
     seconds, loss = best[side]
-    print(f"{labels[side]:48}: {samples:5d} samples in {seconds:7.2f} s = {samples / seconds:6.2f} samples/s, "
-          f"mean training loss {loss:.4f}")
+    print(
+        f"{labels[side]:48}: {samples:5d} samples in {seconds:7.2f} s = {samples / seconds:6.2f} samples/s, "
+        f"mean training loss {loss:.4f}"
+    )
 ratio = best["Trainer"][0] / best["ours"][0]
-print(f"ratio ours / Trainer: {ratio:.2f} (goal >= 1.0: {'met' if ratio >= 1.0 else 'MISSED'}); "
-      f"best of {args.rounds} round(s) each")
+print(
+    f"ratio ours / Trainer: {ratio:.2f} (goal >= 1.0: {'met' if ratio >= 1.0 else 'MISSED'}); "
+    f"best of {args.rounds} round(s) each"
+)

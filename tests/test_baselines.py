@@ -14,20 +14,28 @@ class Upper:
         return Augmented(text if "keep" in text else text.upper(), text_pair, changed, {"draw": float(rng.random())})
 
 
-SOURCES = pd.DataFrame({
-    "id": ["a", "b", "c", "d"],
-    "text": ["alpha beta", "keep me", "training text", "delta"],
-    "text_pair": [None] * 4,
-    "label": [0, 1, 0, 1],
-    "label_name": ["x", "y", "x", "y"],
-})
+SOURCES = pd.DataFrame(
+    {
+        "id": ["a", "b", "c", "d"],
+        "text": ["alpha beta", "keep me", "training text", "delta"],
+        "text_pair": [None] * 4,
+        "label": [0, 1, 0, 1],
+        "label_name": ["x", "y", "x", "y"],
+    }
+)
 
 
 def test_rejections_name_their_reason_and_sources_cycle():
     records = augment_cluster(Upper(), "upper", SOURCES, {"training text"}, count=3, attempts_per_point=2, seed=5)
     assert [r["source_id"] for r in records] == ["a", "b", "c", "d", "a", "b"]  # cycles, 3 × 2 attempts
-    assert [r["reason"] for r in records] == [None, "unchanged", "copy of a training text", None, "duplicate",
-                                              "unchanged"]
+    assert [r["reason"] for r in records] == [
+        None,
+        "unchanged",
+        "copy of a training text",
+        None,
+        "duplicate",
+        "unchanged",
+    ]
     accepted = [r for r in records if r["accepted"]]
     assert [r["text"] for r in accepted] == ["ALPHA BETA", "DELTA"] and [r["index"] for r in accepted] == [0, 1]
     assert [r["label"] for r in accepted] == [0, 1]  # each keeps its source's label
@@ -37,6 +45,7 @@ def test_rejections_name_their_reason_and_sources_cycle():
 def test_a_smaller_count_is_a_prefix_of_the_larger():
     small = augment_cluster(Upper(), "upper", SOURCES, set(), count=1, attempts_per_point=3, seed=2)
     large = augment_cluster(Upper(), "upper", SOURCES, set(), count=2, attempts_per_point=3, seed=2)
+
     def accepted(records):
         return [{k: v for k, v in r.items() if k != "seconds"} for r in records if r["accepted"]]
 

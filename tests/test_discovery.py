@@ -10,13 +10,15 @@ from topex.scorers import choose, score_clusters
 
 def frame(labels, prefix="t"):
     labels = list(labels)
-    return pd.DataFrame({
-        "id": [f"{prefix}:{i}" for i in range(len(labels))],
-        "text": [f"text number {i}" for i in range(len(labels))],
-        "text_pair": [None] * len(labels),
-        "label": labels,
-        "label_name": [["a", "b", "c"][label] for label in labels],
-    })
+    return pd.DataFrame(
+        {
+            "id": [f"{prefix}:{i}" for i in range(len(labels))],
+            "text": [f"text number {i}" for i in range(len(labels))],
+            "text_pair": [None] * len(labels),
+            "label": labels,
+            "label_name": [["a", "b", "c"][label] for label in labels],
+        }
+    )
 
 
 # --- metrics on a hand-built clustering ----------------------------------------------------------
@@ -50,14 +52,17 @@ def test_hit_rate_counts_precision_at_least_one_half():
 
 def test_fragmentation_by_hand():
     out = discovery.fragmentation(CLUSTER, IN_SLICE, CORRECT)
-    assert out == {"clusters_holding": 2, "slice_clusters": 2, "slice_cluster_mean_size": 3.0,
-                   "errors_in_noise": 0.25}
+    assert out == {"clusters_holding": 2, "slice_clusters": 2, "slice_cluster_mean_size": 3.0, "errors_in_noise": 0.25}
 
 
 # --- plantings: the slice is exactly what was planted -------------------------------------------
 def test_keyword_subgroup_matches_whole_words_only():
     assert planting.keyword_subgroup(["The Tennis final", "tennisball", "no", "a tennis."], "tennis").tolist() == [
-        True, False, False, True]
+        True,
+        False,
+        False,
+        True,
+    ]
 
 
 def test_embedding_subgroups_find_separated_blobs_deterministically():
@@ -114,13 +119,18 @@ def test_plant_cue_marks_one_class_in_train_and_exactly_the_slice_in_explore():
 
 # --- the errors scorer: the misclassified points a fix could remove --------------------------------
 def test_errors_scorer_ranks_by_misclassified_count_and_breaks_ties_by_size():
-    points = pd.DataFrame({
-        "cluster": [0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2],
-        "correct": [False, False, True, False, False, True, True, True, False, False, False],
-        "norm_0": np.linspace(-1, 1, 11), "text": ["x"] * 11, "text_pair": [None] * 11,
-    })
-    candidates = pd.DataFrame({"cluster": [0, 1, 2], "name": ["a", "b", "c"], "size": [3, 5, 3],
-                               "error_rate": [2 / 3, 2 / 5, 1.0]})
+    points = pd.DataFrame(
+        {
+            "cluster": [0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2],
+            "correct": [False, False, True, False, False, True, True, True, False, False, False],
+            "norm_0": np.linspace(-1, 1, 11),
+            "text": ["x"] * 11,
+            "text_pair": [None] * 11,
+        }
+    )
+    candidates = pd.DataFrame(
+        {"cluster": [0, 1, 2], "name": ["a", "b", "c"], "size": [3, 5, 3], "error_rate": [2 / 3, 2 / 5, 1.0]}
+    )
     scores = score_clusters("errors", points, candidates, {})
     assert scores.tolist() == [2.0, 2.0, 3.0]
     assert choose("errors", candidates, scores)["chosen"]["cluster"] == 2

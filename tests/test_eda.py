@@ -7,8 +7,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from topex.baselines import wordnet as wordnet_module
 from topex.baselines import Augmented
+from topex.baselines import wordnet as wordnet_module
 from topex.baselines.eda import EDA, OPERATIONS
 from topex.baselines.wordnet import WordNet, prepare_wordnet
 from topex.baselines.words import STOPWORDS, WORD, Words, budget

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT, rule_blocks
 
 RULES = ROOT / "workflow" / "rules"

@@ -90,22 +90,38 @@ class Stub:
     """A completion model that writes a different sentence for every seed."""
 
     def create_completion(self, prompt, seed, **kwargs):
-        return {"choices": [{"text": f"A fine article about markets and banks number {seed}"}],
-                "usage": {"prompt_tokens": 30, "completion_tokens": 9}}
+        return {
+            "choices": [{"text": f"A fine article about markets and banks number {seed}"}],
+            "usage": {"prompt_tokens": 30, "completion_tokens": 9},
+        }
 
 
 def test_the_augmenter_records_what_the_screen_rejects_and_tries_again():
-    cluster = pd.DataFrame({"text": ["banks lend", "markets fall"], "text_pair": [None, None], "label": [0, 0],
-                            "correct": [False, False]})
+    cluster = pd.DataFrame(
+        {"text": ["banks lend", "markets fall"], "text_pair": [None, None], "label": [0, 0], "correct": [False, False]}
+    )
     calls = []
 
     def screen(text, text_pair, label):
         calls.append((text, label))
-        return ("near-copy of an explore text (cosine 0.990 >= 0.95)", {"nearest_cosine": 0.99}) if len(calls) == 1 \
+        return (
+            ("near-copy of an explore text (cosine 0.990 >= 0.95)", {"nearest_cosine": 0.99})
+            if len(calls) == 1
             else (None, {"nearest_cosine": 0.5})
+        )
 
-    records = generate(Stub(), False, "Generate a {label} news article about '{issue}'", cluster, "banks", ["business"],
-                       set(), GenerationSettings(count=2, shots=0), seed=5, screen=screen)
+    records = generate(
+        Stub(),
+        False,
+        "Generate a {label} news article about '{issue}'",
+        cluster,
+        "banks",
+        ["business"],
+        set(),
+        GenerationSettings(count=2, shots=0),
+        seed=5,
+        screen=screen,
+    )
     assert [r["accepted"] for r in records] == [False, True, True]
     assert records[0]["reason"].startswith("near-copy") and records[0]["screen"] == {"nearest_cosine": 0.99}
     assert [r["index"] for r in records] == [None, 0, 1] and len(calls) == 3
@@ -113,37 +129,82 @@ def test_the_augmenter_records_what_the_screen_rejects_and_tries_again():
 
 def test_quality_table_pools_files_and_seeds():
     def summary(seed, accepted, judge, on_topic, rejected):
-        return {"dataset": "d", "llm": "m", "shots": 0, "seed": seed, "cluster": 1, "attempts": accepted + sum(rejected.values()),
-                "accepted": accepted, "rejected": rejected, "base_agree": 0, "judge_agree": judge, "on_topic": on_topic,
-                "centroid_cosine_sum": 0.5 * accepted, "near_copies_accepted": 0, "distinct_2": 1.0,
-                "pairwise_cosine": 0.2, "members_on_topic": 0.5}
+        return {
+            "dataset": "d",
+            "llm": "m",
+            "shots": 0,
+            "seed": seed,
+            "cluster": 1,
+            "attempts": accepted + sum(rejected.values()),
+            "accepted": accepted,
+            "rejected": rejected,
+            "base_agree": 0,
+            "judge_agree": judge,
+            "on_topic": on_topic,
+            "centroid_cosine_sum": 0.5 * accepted,
+            "near_copies_accepted": 0,
+            "distinct_2": 1.0,
+            "pairwise_cosine": 0.2,
+            "members_on_topic": 0.5,
+        }
 
-    table = quality.quality_table([summary(0, 4, 2, 1, {"too short": 2}),
-                                   summary(1, 6, 6, 3, {"too short": 1, "near-copy of explore/test": 3})])
+    table = quality.quality_table(
+        [summary(0, 4, 2, 1, {"too short": 2}), summary(1, 6, 6, 3, {"too short": 1, "near-copy of explore/test": 3})]
+    )
     pooled = table[table["seed"] == "all"].iloc[0]
     assert pooled["accepted"] == 10 and pooled["attempts"] == 16
     assert pooled["judge_agreement"] == pytest.approx(0.8) and pooled["on_topic_rate"] == pytest.approx(0.4)
     assert pooled["rejections"] == "too short 3, near-copy of explore/test 3" and pooled["near_copies_rejected"] == 3
     assert table[table["seed"] == "0"].iloc[0]["acceptance_rate"] == pytest.approx(4 / 6)
-    text = quality.quality_markdown(table, {"d": {"explore_accuracy": 0.9, "test_accuracy": 0.8, "classes": 5}}, 0.95,
-                                    "none")
+    text = quality.quality_markdown(
+        table, {"d": {"explore_accuracy": 0.9, "test_accuracy": 0.8, "classes": 5}}, 0.95, "none"
+    )
     assert "| d | m | 0 | 2 | 10 / 16 (62 %) |" in text and "80 % on test" in text
 
 
 def test_table3_cuts_long_texts_and_escapes_generated_markup():
     assert table3.cut("word " * 100, 20).endswith("…") and len(table3.cut("word " * 100, 20)) == 20
-    clusters = pd.DataFrame({"cluster": [3], "size": [6], "n_misclassified": [4], "name": ["markets banks"],
-                             "bertopic_name": ["markets banks"], "llm_name": [""]})
-    points = pd.DataFrame({
-        "cluster": [3], "llm": ["m"], "shots": [0], "index": [0], "full_text": ["a | b <script>x</script> " + "y" * 400],
-        "label_name": ["business"], "base_prediction_name": ["sport"], "judge_prediction_name": ["business"],
-        "similar_1_text": ["banks lend"], "similar_1_label": ["business"], "similar_1_cosine": [0.8],
-        "similar_1_split": ["train"], "similar_2_text": ["markets fall"], "similar_2_label": ["business"],
-        "similar_2_cosine": [0.7], "similar_2_split": ["explore"],
-    })
-    summaries = [{"cluster": 3, "llm": "m", "shots": 0, "accepted": 1, "attempts": 2,
-                  "rejected_attempts": [{"attempt": 0, "reason": "too short: 1 words < 5", "raw": "Hi"}]},
-                 {"cluster": 3, "llm": "m", "shots": 1, "accepted": 0, "attempts": 1, "rejected_attempts": []}]
+    clusters = pd.DataFrame(
+        {
+            "cluster": [3],
+            "size": [6],
+            "n_misclassified": [4],
+            "name": ["markets banks"],
+            "bertopic_name": ["markets banks"],
+            "llm_name": [""],
+        }
+    )
+    points = pd.DataFrame(
+        {
+            "cluster": [3],
+            "llm": ["m"],
+            "shots": [0],
+            "index": [0],
+            "full_text": ["a | b <script>x</script> " + "y" * 400],
+            "label_name": ["business"],
+            "base_prediction_name": ["sport"],
+            "judge_prediction_name": ["business"],
+            "similar_1_text": ["banks lend"],
+            "similar_1_label": ["business"],
+            "similar_1_cosine": [0.8],
+            "similar_1_split": ["train"],
+            "similar_2_text": ["markets fall"],
+            "similar_2_label": ["business"],
+            "similar_2_cosine": [0.7],
+            "similar_2_split": ["explore"],
+        }
+    )
+    summaries = [
+        {
+            "cluster": 3,
+            "llm": "m",
+            "shots": 0,
+            "accepted": 1,
+            "attempts": 2,
+            "rejected_attempts": [{"attempt": 0, "reason": "too short: 1 words < 5", "raw": "Hi"}],
+        },
+        {"cluster": 3, "llm": "m", "shots": 1, "accepted": 0, "attempts": 1, "rejected_attempts": []},
+    ]
     blocks = table3.dataset_blocks("d", "0", "weighted", 3, clusters, points, summaries, ["m"], [0, 1], 60, 3)
     text = table3.markdown(blocks, "Table 3")
     assert "cluster 3 'markets banks'" in text and "a \\| b &lt;script&gt;" in text and "<script>" not in text

@@ -10,7 +10,6 @@ import sys
 
 import pandas as pd
 import yaml
-
 from conftest import ROOT, TINY_CONFIG, tiny_pairs
 
 PACKAGE = ROOT / "workflow" / "topex"
@@ -24,9 +23,21 @@ def test_committed_tiny_data_is_what_its_command_makes():
 def test_tiny_config_dry_runs_from_the_repository_root():
     config = yaml.safe_load(TINY_CONFIG.read_text())
     run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "--nolock", "--cores", "1", "--configfile",
-         str(TINY_CONFIG.relative_to(ROOT))],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-n",
+            "--nolock",
+            "--cores",
+            "1",
+            "--configfile",
+            str(TINY_CONFIG.relative_to(ROOT)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     for dataset in config["datasets"]:

@@ -14,7 +14,9 @@ from topex.llm_naming import NamingSettings, apply_names, clean_name, llm_names,
 def test_a_name_is_cleaned_to_its_first_line_and_cut():
     assert clean_name("Name: **Stock Markets**\nThese texts are about", 6) == "Stock Markets"
     assert clean_name('  "Global banking crisis."  ', 6) == "Global banking crisis"
-    assert clean_name("1. The topic is: elections in the United Kingdom and Europe today", 4) == "elections in the United"
+    assert (
+        clean_name("1. The topic is: elections in the United Kingdom and Europe today", 4) == "elections in the United"
+    )
     assert clean_name("Topic: Film reviews", 6) == "Film reviews"
     assert clean_name("   \n\n", 6) is None
     assert clean_name("**", 6) is None
@@ -51,12 +53,18 @@ def smollm(tmp_path_factory):
 
 
 def test_the_offline_llm_names_candidate_clusters_deterministically(smollm):
-    texts = ["The central bank raised interest rates again", "Shares fell as markets feared inflation",
-             "Banks reported record profits this quarter", "The striker scored twice in the final",
-             "The team won the cup after extra time"]
+    texts = [
+        "The central bank raised interest rates again",
+        "Shares fell as markets feared inflation",
+        "Banks reported record profits this quarter",
+        "The striker scored twice in the final",
+        "The team won the cup after extra time",
+    ]
     vectors = np.eye(5)[[0, 0, 0, 1, 1]] + 0.01
     cluster = np.array([0, 0, 0, 1, 1])
-    clusters = pd.DataFrame({"cluster": [0, 1], "name": ["bank rates markets", "cup team"], "is_candidate": [True, False]})
+    clusters = pd.DataFrame(
+        {"cluster": [0, 1], "name": ["bank rates markets", "cup team"], "is_candidate": [True, False]}
+    )
     settings = NamingSettings(max_tokens=16)
     names = llm_names(smollm, True, True, clusters, texts, vectors, cluster, settings, ("tiny", "0"), "smollm2")
     assert list(names) == [0]  # candidates only

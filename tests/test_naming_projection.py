@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from topex.embeddings import embed
 from topex.clustering import NOISE
+from topex.embeddings import embed
 from topex.io import read_arrays, write_arrays, write_json
 from topex.naming import name_clusters
 from topex.projection import fit_projection, project

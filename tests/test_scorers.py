@@ -5,20 +5,23 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import ROOT, default_config
+
 from topex.scorers import LABELS, SCORERS, choose, combine, score_clusters
 
 # 6 points in 2D: cluster 0 tight at the origin, cluster 1 spread out, cluster 2 not a candidate
-POINTS = pd.DataFrame({
-    "norm_0": [0.0, 0.1, 1.0, 1.0, -1.0, -1.0],
-    "norm_1": [0.0, 0.0, 1.0, 0.0, 1.0, 0.8],
-    "cluster": [0, 0, 1, 1, 2, 2],
-    "text": ["red red", "red blue", "green", "yellow", "x y", "z w"],
-    "text_pair": [None] * 6,
-})
-CANDIDATES = pd.DataFrame({"cluster": [0, 1], "name": ["red blue", "green yellow"], "size": [2, 2],
-                           "error_rate": [1.0, 1.0]})
+POINTS = pd.DataFrame(
+    {
+        "norm_0": [0.0, 0.1, 1.0, 1.0, -1.0, -1.0],
+        "norm_1": [0.0, 0.0, 1.0, 0.0, 1.0, 0.8],
+        "cluster": [0, 0, 1, 1, 2, 2],
+        "text": ["red red", "red blue", "green", "yellow", "x y", "z w"],
+        "text_pair": [None] * 6,
+    }
+)
+CANDIDATES = pd.DataFrame(
+    {"cluster": [0, 1], "name": ["red blue", "green yellow"], "size": [2, 2], "error_rate": [1.0, 1.0]}
+)
 
 
 def test_scores_follow_the_scorer_definitions():
@@ -28,14 +31,18 @@ def test_scores_follow_the_scorer_definitions():
     cosine = score_clusters("cosine", POINTS, CANDIDATES, settings)
     # (blue, red) counts: "red red" = (0, 2), "red blue" = (1, 1): cosine 2 / (2·√2)
     np.testing.assert_allclose(cosine, [1 / np.sqrt(2), 0.0])
-    with pytest.raises(ValueError, match=r"unknown scorer 'magic' \(known: density, pairwise, geomedian, cosine, ctc, errors"):
+    with pytest.raises(
+        ValueError, match=r"unknown scorer 'magic' \(known: density, pairwise, geomedian, cosine, ctc, errors"
+    ):
         score_clusters("magic", POINTS, CANDIDATES, settings)
 
 
 def test_the_static_lists_of_scorers_match_the_registry():
     """The schema and the rules list the scorers themselves (the schema is static, and importing
     the registry would make Snakemake's own environment need scikit-learn); the lists must agree."""
-    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())["properties"]["scoring"]["properties"]
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())["properties"]["scoring"][
+        "properties"
+    ]
     assert set(schema["scorers"]["items"]["enum"]) == {*SCORERS, "weighted"} == set(LABELS)
     assert set(schema["weights"]["propertyNames"]["enum"]) == set(SCORERS)
     common = (ROOT / "workflow/rules/common.smk").read_text()

@@ -18,7 +18,6 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import ROOT, rule_blocks
 from test_workflow import TINY
 
@@ -28,20 +27,37 @@ TARGET_RULES = {"prepare_data", "embed_explore", "train_base", "predict_base", "
 GPU_RULES = {"train_base", "predict_base"}  # of TARGET_RULES: the rules that declare gpu=1
 # What the run through sbatch builds besides: scoring and the checkpoint, a control's points and
 # its head-mode retraining, EDA, every generation and the per-seed figures (one rule of each group).
-RUN_TARGETS = [*TARGETS, "results/bbc_small/seed~0/retrain~head/random/n~1/metrics.json",
-               "results/bbc_small/seed~0/baselines/eda.jsonl", "results/bbc_small/seed~0/generate/summary.json",
-               "results/bbc_small/seed~0/figures/output_space.png"]
-RUN_RULES = TARGET_RULES | {"score_clusters", "score_weighted", "choose_clusters", "control_points", "retrain",
-                            "in_group_regions",
-                            "prepare_wordnet", "baseline", "prepare_llm", "generate", "generation_summary",
-                            "explorer_figures", "embed_split", "fit_judge"}
+RUN_TARGETS = [
+    *TARGETS,
+    "results/bbc_small/seed~0/retrain~head/random/n~1/metrics.json",
+    "results/bbc_small/seed~0/baselines/eda.jsonl",
+    "results/bbc_small/seed~0/generate/summary.json",
+    "results/bbc_small/seed~0/figures/output_space.png",
+]
+RUN_RULES = TARGET_RULES | {
+    "score_clusters",
+    "score_weighted",
+    "choose_clusters",
+    "control_points",
+    "retrain",
+    "in_group_regions",
+    "prepare_wordnet",
+    "baseline",
+    "prepare_llm",
+    "generate",
+    "generation_summary",
+    "explorer_figures",
+    "embed_split",
+    "fit_judge",
+}
 # Resource keys that would ask for GPUs, or a partition's GPUs, behind the standard `gpu` resource.
 GPU_KEYS = {"gpu", "gpus", "gres", "gpu_model", "cpus_per_gpu", "tasks_per_gpu"}
 ACTIONS = re.compile(r"^    (script|shell|run|notebook|wrapper|cwl):", re.MULTILINE)
 HAS_PLUGIN = importlib.util.find_spec("snakemake_executor_plugin_slurm") is not None
 needs_plugin = pytest.mark.skipif(
-    not HAS_PLUGIN, reason="snakemake-executor-plugin-slurm is not installed (pip install "
-                           "snakemake-executor-plugin-slurm==2.8.0)")
+    not HAS_PLUGIN,
+    reason="snakemake-executor-plugin-slurm is not installed (pip install snakemake-executor-plugin-slurm==2.8.0)",
+)
 
 
 def profile() -> dict:
@@ -59,9 +75,24 @@ def snakemake(workdir: Path, *args: str, timeout: int = 900) -> subprocess.Compl
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(tiny_config()))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "workflow" / "Snakefile"), "--directory", str(workdir),
-         "--configfile", str(workdir / "tiny.yaml"), "--workflow-profile", str(PROFILE), *args],
-        capture_output=True, text=True, env=env, timeout=timeout,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(ROOT / "workflow" / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--configfile",
+            str(workdir / "tiny.yaml"),
+            "--workflow-profile",
+            str(PROFILE),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
     )
 
 
@@ -81,8 +112,9 @@ def test_profile_uses_the_slurm_executor_with_runtime_and_memory_for_every_rule_
 def test_profile_names_only_rules_of_the_workflow():
     """Snakemake ignores a set-resources entry for an unknown rule: a renamed rule would silently
     fall back to default-resources."""
-    run = subprocess.run([sys.executable, "-m", "snakemake", "--list-rules"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--list-rules"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     listed = set(run.stdout.split())
     assert set(rule_blocks()) <= listed  # the parse below agrees with Snakemake's list
@@ -99,8 +131,7 @@ def test_profile_sizes_every_rule_that_runs_a_job():
 
 def test_profile_asks_for_no_gpus_of_its_own_and_leaves_account_and_partition_to_the_user():
     config = profile()
-    for scope, resources in [("default-resources", config["default-resources"]),
-                             *config["set-resources"].items()]:
+    for scope, resources in [("default-resources", config["default-resources"]), *config["set-resources"].items()]:
         assert not GPU_KEYS & set(resources), scope
         assert not re.search(r"--(gpus|gres)", str(resources.get("slurm_extra", ""))), scope
     # placeholders, documented in comments: no made-up account or partition is submitted
@@ -169,20 +200,37 @@ def slurm_overrides(no_gpus: bool = True) -> list[str]:
     On a production cluster that needs an account, this e2e test fails at submission: it is meant
     for a test cluster such as the one local-test-cluster.sh starts.
     """
-    cpus = min(int(line.split()[0]) for line in subprocess.run(
-        ["sinfo", "-h", "-N", "-o", "%c"], capture_output=True, text=True, timeout=30).stdout.split("\n") if line)
-    entries = [f"{rule}:{key}={value}" for rule, resources in profile()["set-resources"].items()
-               for key, value in resources.items()]
+    cpus = min(
+        int(line.split()[0])
+        for line in subprocess.run(
+            ["sinfo", "-h", "-N", "-o", "%c"], capture_output=True, text=True, timeout=30
+        ).stdout.split("\n")
+        if line
+    )
+    entries = [
+        f"{rule}:{key}={value}"
+        for rule, resources in profile()["set-resources"].items()
+        for key, value in resources.items()
+    ]
     entries += [f"{rule}:gpu=0" for rule in profile()["set-resources"]]
-    return [*(["--set-resources", *entries] if no_gpus else []), "--max-threads", str(cpus),
-            "--slurm-status-command", "squeue", "--slurm-no-account", "--slurm-keep-successful-logs",
-            "--slurm-init-seconds-before-status-checks", "5"]
+    return [
+        *(["--set-resources", *entries] if no_gpus else []),
+        "--max-threads",
+        str(cpus),
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-no-account",
+        "--slurm-keep-successful-logs",
+        "--slurm-init-seconds-before-status-checks",
+        "5",
+    ]
 
 
 def job_states(job_ids) -> dict[str, tuple[str, str]]:
     """Slurm's record of each job: (comment, state). squeue while slurmctld still holds the job
     (the test cluster keeps finished jobs for MinJobAge = 30 min), else sacct, whose Comment is
     empty unless the cluster stores job comments."""
+
     def query(command):
         run = subprocess.run(command, capture_output=True, text=True, timeout=30)
         return {line.split("|")[0]: tuple(line.split("|")[1:3]) for line in run.stdout.splitlines() if line}
@@ -212,8 +260,16 @@ def test_every_rule_group_runs_through_sbatch(slurm_run):
     metrics = json.loads((seed / "base/metrics.json").read_text())
     assert metrics["test"]["n"] == 20 and 0 <= metrics["test"]["accuracy"] <= 1
     clusters = pd.read_csv(seed / "explore/clusters.csv", keep_default_na=False)
-    assert list(clusters.columns) == ["cluster", "size", "n_misclassified", "error_rate", "name", "is_candidate",
-                                     "bertopic_name", "llm_name"]
+    assert list(clusters.columns) == [
+        "cluster",
+        "size",
+        "n_misclassified",
+        "error_rate",
+        "name",
+        "is_candidate",
+        "bertopic_name",
+        "llm_name",
+    ]
     assert json.loads((seed / "retrain~head/random/n~1/metrics.json").read_text())["mode"] == "head"
     assert (seed / "figures/output_space.png").read_bytes()[:4] == b"\x89PNG"
     generated = json.loads((seed / "generate/summary.json").read_text())
@@ -241,8 +297,7 @@ def test_gpu_rule_asks_slurm_for_a_gpu(slurm_run, tmp_path):
         pytest.skip("the idle node has GPUs: the job would run rather than be refused")
     workdir, _ = slurm_run
     shutil.copytree(workdir / "results/bbc_small/data", tmp_path / "results/bbc_small/data")
-    run = snakemake(tmp_path, *slurm_overrides(no_gpus=False), "results/bbc_small/seed~0/base/train.json",
-                    timeout=300)
+    run = snakemake(tmp_path, *slurm_overrides(no_gpus=False), "results/bbc_small/seed~0/base/train.json", timeout=300)
     out = run.stdout + run.stderr
     assert run.returncode != 0
     call = re.search(r"sbatch call:\s+(sbatch .*--comment rule_train_base\S*.*)", out)

@@ -14,8 +14,15 @@ GENERATIONS = [("llm", 0)]
 
 
 def metrics(seed, method, n, accuracy, group):
-    return {"dataset": "d", "seed": seed, "mode": "head", "method": method, "n": n, "accuracy": accuracy,
-            "group": {str(c): {"accuracy": a, "n": 4} for c, a in group.items()}}
+    return {
+        "dataset": "d",
+        "seed": seed,
+        "mode": "head",
+        "method": method,
+        "n": n,
+        "accuracy": accuracy,
+        "group": {str(c): {"accuracy": a, "n": 4} for c, a in group.items()},
+    }
 
 
 def seed_cells(seed, shift):
@@ -29,8 +36,13 @@ def seed_cells(seed, shift):
 
 
 def all_cells():
-    return pd.concat([cell_rows(seed_cells(s, shift), CHOSEN, "weighted", GENERATIONS, [1]) for s, shift in ((0, 0.0), (1, 0.05), (2, -0.02))],
-                     ignore_index=True)
+    return pd.concat(
+        [
+            cell_rows(seed_cells(s, shift), CHOSEN, "weighted", GENERATIONS, [1])
+            for s, shift in ((0, 0.0), (1, 0.05), (2, -0.02))
+        ],
+        ignore_index=True,
+    )
 
 
 def test_generations_fan_out_to_the_scorers_that_chose_them_and_pair_with_their_seed():
@@ -78,8 +90,11 @@ def controlled_cells():
     """Three seeds with a control, random and oracle at n = 2; cluster 5 is the reference's."""
     rows = []
     for seed, (random, oracle, oracle_group) in enumerate([(0.81, 0.84, 0.9), (0.80, 0.82, 0.7), (0.83, 0.83, 0.8)]):
-        cells = [metrics(seed, "control", 0, 0.80, {5: 0.5}), metrics(seed, "random", 2, random, {5: 0.5}),
-                 metrics(seed, "oracle", 2, oracle, {5: oracle_group})]
+        cells = [
+            metrics(seed, "control", 0, 0.80, {5: 0.5}),
+            metrics(seed, "random", 2, random, {5: 0.5}),
+            metrics(seed, "oracle", 2, oracle, {5: oracle_group}),
+        ]
         rows.append(cell_rows(cells, {"weighted": 5}, "weighted", [], []))
     return pd.concat(rows, ignore_index=True)
 
@@ -136,12 +151,23 @@ def test_added_points_come_in_rank_order_accepted_only(tmp_path):
 
 def test_table1_compares_the_five_metrics_on_one_llm():
     """Only the named LLM's cells count, and the weighted score (derived from Table 1) is left out."""
-    other = pd.concat([
-        cell_rows([metrics(s, "control", 0, 0.80, {3: 0.25, 5: 0.5}),
-                   metrics(s, "generated/cluster~3/big/shots~0", 1, 0.90, {3: 0.5, 5: 0.5}),
-                   metrics(s, "generated/cluster~5/big/shots~0", 1, 0.85, {3: 0.25, 5: 0.75})],
-                  CHOSEN, "weighted", [("big", 0)], [1])
-        for s in (0, 1, 2)], ignore_index=True)
+    other = pd.concat(
+        [
+            cell_rows(
+                [
+                    metrics(s, "control", 0, 0.80, {3: 0.25, 5: 0.5}),
+                    metrics(s, "generated/cluster~3/big/shots~0", 1, 0.90, {3: 0.5, 5: 0.5}),
+                    metrics(s, "generated/cluster~5/big/shots~0", 1, 0.85, {3: 0.25, 5: 0.75}),
+                ],
+                CHOSEN,
+                "weighted",
+                [("big", 0)],
+                [1],
+            )
+            for s in (0, 1, 2)
+        ],
+        ignore_index=True,
+    )
     both = effects(pd.concat([all_cells(), other[other["n"] > 0]], ignore_index=True))
     scorers = ["density", "pairwise", "ctc", "cosine", "weighted"]
     mine = table1(both, scorers, "llm").set_index("scorer")

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import ROOT, TINY_CONFIG, pair_texts, tiny_pairs
 
 # The tiny config (.test/config/config.yaml). Each run works in a fresh directory with its own
@@ -30,8 +29,20 @@ SCORERS = TINY["scoring"]["scorers"]
 def snakemake_command(workdir: Path, config: dict, *args: str) -> tuple[list[str], dict]:
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(config))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "workflow" / "Snakefile"), "--directory", str(workdir),
-               "--configfile", str(workdir / "tiny.yaml"), "--cores", "2", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(ROOT / "workflow" / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(workdir / "tiny.yaml"),
+        "--cores",
+        "2",
+        *args,
+    ]
     return command, env
 
 
@@ -86,8 +97,16 @@ def test_clusters_csv_agrees_with_the_points(tiny_run, dataset):
     explore = tiny_run / "results" / dataset / "seed~0" / "explore"
     clusters = pd.read_csv(explore / "clusters.csv", keep_default_na=False)
     points = pd.read_parquet(explore / "points.parquet")
-    assert list(clusters.columns) == ["cluster", "size", "n_misclassified", "error_rate", "name", "is_candidate",
-                                     "bertopic_name", "llm_name"]
+    assert list(clusters.columns) == [
+        "cluster",
+        "size",
+        "n_misclassified",
+        "error_rate",
+        "name",
+        "is_candidate",
+        "bertopic_name",
+        "llm_name",
+    ]
     assert len(clusters) >= 1
     assert len(points) == len(pd.read_parquet(tiny_run / "results" / dataset / "data/explore.parquet"))
     for row in clusters.itertuples():
@@ -186,14 +205,20 @@ def test_one_generation_per_chosen_cluster_serves_every_scorer(tiny_run, dataset
 
 @pytest.mark.e2e
 def test_generation_quality_table_and_table3_count_what_was_generated(tiny_run):
-    table = pd.read_csv(tiny_run / "results/tables/generations.csv", dtype={"seed": str}, keep_default_na=False,
-                        na_values=[""])
+    table = pd.read_csv(
+        tiny_run / "results/tables/generations.csv", dtype={"seed": str}, keep_default_na=False, na_values=[""]
+    )
     pooled = table[table["seed"] == "all"]
     assert len(pooled) == 2 * 2 * 2  # datasets × LLMs × shots
     for row in pooled.itertuples():
-        records = [json.loads(line) for seed in ("0", "1") for path in
-                   (tiny_run / "results" / row.dataset / f"seed~{seed}" / "generate").glob(f"cluster~*/{row.llm}/shots~{row.shots}.jsonl")
-                   for line in path.read_text().splitlines()]
+        records = [
+            json.loads(line)
+            for seed in ("0", "1")
+            for path in (tiny_run / "results" / row.dataset / f"seed~{seed}" / "generate").glob(
+                f"cluster~*/{row.llm}/shots~{row.shots}.jsonl"
+            )
+            for line in path.read_text().splitlines()
+        ]
         assert row.attempts == len(records) and row.accepted == sum(r["accepted"] for r in records)
         for share in ("acceptance_rate", "judge_agreement", "base_agreement", "on_topic_rate", "members_on_topic"):
             value = getattr(row, share)
@@ -202,7 +227,9 @@ def test_generation_quality_table_and_table3_count_what_was_generated(tiny_run):
     for dataset in ("tiny_pairs", "bbc_small"):
         quality = pd.read_parquet(tiny_run / "results" / dataset / "seed~0/generate/quality.parquet")
         files = (tiny_run / "results" / dataset / "seed~0/generate").glob("cluster~*/*/shots~*.jsonl")
-        assert len(quality) == sum(json.loads(line)["accepted"] for path in files for line in path.read_text().splitlines())
+        assert len(quality) == sum(
+            json.loads(line)["accepted"] for path in files for line in path.read_text().splitlines()
+        )
         assert np.isfinite(quality[["x", "y", "centroid_cosine"]].to_numpy()).all()
     markdown = (tiny_run / "results/tables/generations.md").read_text()
     assert "label judge" in markdown and "| dataset | LLM | shots |" in markdown
@@ -332,8 +359,18 @@ def test_report_holds_every_table_and_figure(tiny_run):
     run = snakemake(tiny_run, TINY, "--report", "results/report.html")
     assert run.returncode == 0, run.stderr[-3000:]
     report = (tiny_run / "results/report.html").read_text()
-    for name in ("table1.csv", "table2.csv", "effects.csv", "performance.png", "scorers.png", "before_after.png",
-                 "output_space.html", "cluster_composition.png", "generations.csv", "table3.html"):
+    for name in (
+        "table1.csv",
+        "table2.csv",
+        "effects.csv",
+        "performance.png",
+        "scorers.png",
+        "before_after.png",
+        "output_space.html",
+        "cluster_composition.png",
+        "generations.csv",
+        "table3.html",
+    ):
         assert name in report
 
 
@@ -346,21 +383,24 @@ def test_noise_study_table(tiny_run):
     assert (table["seeds"] == 2).all()
     for row in table.itertuples():
         control = {
-            seed: json.loads((tiny_run / f"results/{row.dataset}/seed~{seed}/noise~{row.mode}/control/n~0/metrics.json")
-                             .read_text())
+            seed: json.loads(
+                (tiny_run / f"results/{row.dataset}/seed~{seed}/noise~{row.mode}/control/n~0/metrics.json").read_text()
+            )
             for seed in (0, 1)
         }
         assert all(c["mode"] == row.mode for c in control.values())
         random = {
-            seed: json.loads((tiny_run / f"results/{row.dataset}/seed~{seed}/noise~{row.mode}/random/n~2/metrics.json")
-                             .read_text())["accuracy"]
+            seed: json.loads(
+                (tiny_run / f"results/{row.dataset}/seed~{seed}/noise~{row.mode}/random/n~2/metrics.json").read_text()
+            )["accuracy"]
             for seed in (0, 1)
         }
         paired = np.mean([random[s] - control[s]["accuracy"] for s in (0, 1)])
         assert row.random_delta == pytest.approx(paired, abs=1e-5)
         assert row.in_group_n == TINY["retrain"]["region_size"]
         assert {"oracle_in_group_target_delta", "oracle_in_group_target_delta_mde", "oracle_target_delta_sd"} <= set(
-            table.columns)
+            table.columns
+        )
     assert (tiny_run / "results/tables/noise.md").read_text().startswith("| dataset | mode |")
 
 
@@ -381,6 +421,7 @@ def kill_when_running(workdir: Path, job_log: str, *args: str) -> None:
 
 def comparable(path: Path):
     """A result file's content, without the wall times it records (NaN made comparable)."""
+
     def drop_times(value):
         if isinstance(value, dict):
             return {k: drop_times(v) for k, v in value.items() if not re.search(r"(^|_)seconds$|per_second$", k)}
@@ -492,8 +533,22 @@ def test_local_overlay_merges_over_the_default_and_leaves_out_nulls(tmp_path):
     (tmp_path / "config/local.yaml").write_text(yaml.safe_dump(overlay))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "workflow" / "Snakefile"), "--directory", str(tmp_path),
-         "--cores", "1", "-n"], capture_output=True, text=True, env=env, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(ROOT / "workflow" / "Snakefile"),
+            "--directory",
+            str(tmp_path),
+            "--cores",
+            "1",
+            "-n",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     out = run.stdout + run.stderr
@@ -512,8 +567,10 @@ def test_integer_labels_without_names_fail_in_prepare_data_naming_the_dataset(tm
     run = snakemake(tmp_path, config, "results/tiny_pairs/data/splits.json")
     assert run.returncode != 0
     log = (tmp_path / "results/tiny_pairs/logs/prepare_data.log").read_text()
-    assert ("dataset 'tiny_pairs': integer labels ['0', '1'] and no label_names, but the prompt augment.prompts.nli "
-            "uses {label}") in log
+    assert (
+        "dataset 'tiny_pairs': integer labels ['0', '1'] and no label_names, but the prompt augment.prompts.nli "
+        "uses {label}"
+    ) in log
     assert not (tmp_path / "results/tiny_pairs/data/train.parquet").exists()
 
 
@@ -531,7 +588,10 @@ def test_missing_column_fails_naming_file_and_column(tmp_path):
 def test_paper_config_builds_the_dag_for_four_datasets():
     run = subprocess.run(
         [sys.executable, "-m", "snakemake", "-n", "--configfile", "config/paper.yaml"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     for dataset in ("imdb", "ag_news", "trec", "hans"):

@@ -25,12 +25,20 @@ with log_to(snakemake.log[0]) as log:
         order_seed = region_seed(wildcards.dataset, wildcards.seed, cluster)
         sources = oracle_points(points, cluster, params.largest_count * attempts, order_seed)
         augmenter = baselines.make_augmenter(
-            method, settings, params.classifier,
-            model_dir=snakemake.input.get("model"), wordnet_dir=snakemake.input.get("wordnet"),
+            method,
+            settings,
+            params.classifier,
+            model_dir=snakemake.input.get("model"),
+            wordnet_dir=snakemake.input.get("wordnet"),
         )
         records = baselines.augment_cluster(
-            augmenter, method, sources, training_keys(pd.read_parquet(snakemake.input.train)),
-            params.largest_count, attempts, seed,
+            augmenter,
+            method,
+            sources,
+            training_keys(pd.read_parquet(snakemake.input.train)),
+            params.largest_count,
+            attempts,
+            seed,
         )
         name = points.loc[points["cluster"] == cluster, "cluster_name"].iloc[0]
         in_cluster = set(points.loc[points["cluster"] == cluster, "id"])
@@ -40,5 +48,10 @@ with log_to(snakemake.log[0]) as log:
         seconds = sum(record.pop("seconds") for record in records)
         io.write_jsonl(records, snakemake.output[0])
         accepted = sum(r["accepted"] for r in records)
-        log.info("%s: %d accepted of %d attempts, %.2f s per attempt", method, accepted, len(records),
-                 seconds / max(len(records), 1))
+        log.info(
+            "%s: %d accepted of %d attempts, %.2f s per attempt",
+            method,
+            accepted,
+            len(records),
+            seconds / max(len(records), 1),
+        )

@@ -5,8 +5,8 @@ import pandas as pd
 
 from topex import io, plots
 from topex.clustering import minmax_normalise
-from topex.projection import project
 from topex.logs import log_to
+from topex.projection import project
 
 with log_to(snakemake.log[0]) as log:
     dataset, params = snakemake.wildcards.dataset, snakemake.params
@@ -29,12 +29,18 @@ with log_to(snakemake.log[0]) as log:
         after = mapped([cell["group_logits"][i] for i in points.loc[members, "id"]])
         name = clusters.loc[clusters["cluster"] == cluster, "name"].iloc[0]
         label = f"'{name}' ({int(members.sum())} points)"
-        title = (f"{dataset} seed {params.seed}: cluster '{name}' ({params.scorer}), control vs "
-                 f"{cell['method'].removeprefix('generated/')} n={cell['n']} ({cell['mode']} mode)")
+        title = (
+            f"{dataset} seed {params.seed}: cluster '{name}' ({params.scorer}), control vs "
+            f"{cell['method'].removeprefix('generated/')} n={cell['n']} ({cell['mode']} mode)"
+        )
     else:
         title = f"{dataset} seed {params.seed}: no cluster chosen by {params.scorer} (or no points generated)"
         log.warning("%s", title)
     plots.before_after(background, before, after, title, snakemake.output.before_after, label)
     plots.cluster_composition(clusters, points, f"{dataset} seed {params.seed}", snakemake.output.composition)
-    plots.interactive_map(points, f"{dataset} seed {params.seed}: output space", snakemake.output.interactive,
-                          generated=pd.read_parquet(snakemake.input.generations))
+    plots.interactive_map(
+        points,
+        f"{dataset} seed {params.seed}: output space",
+        snakemake.output.interactive,
+        generated=pd.read_parquet(snakemake.input.generations),
+    )

@@ -13,7 +13,11 @@ with log_to(snakemake.log[0]):
     encoder = snakemake.params.encoder
     texts = data.texts_of(pd.read_parquet(snakemake.input[0]))
     vectors = embed(
-        texts, encoder["model"], encoder["batch_size"], encoder["max_length"], str(pick_device("auto")),
+        texts,
+        encoder["model"],
+        encoder["batch_size"],
+        encoder["max_length"],
+        str(pick_device("auto")),
         encoder["revision"],
     )
     io.write_arrays(snakemake.output[0], embeddings=vectors)

@@ -25,14 +25,29 @@ with log_to(snakemake.log[0]) as log:
 
         llm = snakemake.params.naming_llm
         key = f"llms.{llm['name']}"
-        model = load_model(snakemake.input.naming_model, f"{key}.model", llm["n_ctx"], snakemake.threads,
-                           llm["n_gpu_layers"], int(snakemake.wildcards.seed))
+        model = load_model(
+            snakemake.input.naming_model,
+            f"{key}.model",
+            llm["n_ctx"],
+            snakemake.threads,
+            llm["n_gpu_layers"],
+            int(snakemake.wildcards.seed),
+        )
         system_role = True
         if llm["chat"]:
             system_role = accepts_system_role(use_chat_template(model, llm["chat_template"], f"{key}.chat_template")[0])
-        written = llm_names(model, llm["chat"], system_role, clusters, texts_of(data), embeddings,
-                            points["cluster"].to_numpy(), NamingSettings.from_config(naming),
-                            (snakemake.wildcards.dataset, snakemake.wildcards.seed), llm["name"])
+        written = llm_names(
+            model,
+            llm["chat"],
+            system_role,
+            clusters,
+            texts_of(data),
+            embeddings,
+            points["cluster"].to_numpy(),
+            NamingSettings.from_config(naming),
+            (snakemake.wildcards.dataset, snakemake.wildcards.seed),
+            llm["name"],
+        )
         model.close()
     points, clusters = apply_names(points, clusters, written, naming["method"])
     summary.update(dataset=snakemake.wildcards.dataset, seed=int(snakemake.wildcards.seed))
@@ -43,7 +58,11 @@ with log_to(snakemake.log[0]) as log:
     log.info(
         "%d clusters, %d candidates, %d noise points; %.1f %% of points clustered, candidates hold "
         "%d of %d misclassified points (error coverage %.1f %%)",
-        len(clusters), summary["n_candidates"], int((points["cluster"] == -1).sum()),
-        100 * summary["share_clustered"], summary["misclassified_in_candidates"],
-        summary["n_misclassified"], 100 * summary["error_coverage"],
+        len(clusters),
+        summary["n_candidates"],
+        int((points["cluster"] == -1).sum()),
+        100 * summary["share_clustered"],
+        summary["misclassified_in_candidates"],
+        summary["n_misclassified"],
+        100 * summary["error_coverage"],
     )

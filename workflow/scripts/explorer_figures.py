@@ -11,7 +11,11 @@ with log_to(snakemake.log[0]):
     title = f"{snakemake.wildcards.dataset}, seed {snakemake.wildcards.seed}"
     chosen = io.read_json(snakemake.input.score)["chosen"]
     plots.output_space_map(
-        points, clusters, f"Output space: {title}", snakemake.output.output_space,
-        None if chosen is None else chosen["cluster"], snakemake.params.scorer,
+        points,
+        clusters,
+        f"Output space: {title}",
+        snakemake.output.output_space,
+        None if chosen is None else chosen["cluster"],
+        snakemake.params.scorer,
     )
     plots.cluster_composition(clusters, points, f"Cluster composition: {title}", snakemake.output.composition)

@@ -24,7 +24,11 @@ with log_to(snakemake.log[0]) as log:
     settings = augmenter.GenerationSettings(
         count=augment["largest_count"],
         shots=int(wildcards.shots),
-        **{k: augment[k] for k in augmenter.GenerationSettings.__dataclass_fields__ if k not in ("count", "shots") and k in augment},
+        **{
+            k: augment[k]
+            for k in augmenter.GenerationSettings.__dataclass_fields__
+            if k not in ("count", "shots") and k in augment
+        },
     )
     cluster = int(wildcards.cluster)
     points = pd.read_parquet(snakemake.input.points)
@@ -32,15 +36,23 @@ with log_to(snakemake.log[0]) as log:
     name = clusters.loc[clusters["cluster"] == cluster, "name"].iloc[0]
     seed = augmenter.cell_seed(wildcards.dataset, wildcards.seed, cluster, llm["name"], wildcards.shots)
     model = load_model(
-        snakemake.input.model, f"llms.{llm['name']}.model", llm["n_ctx"], snakemake.threads,
-        llm["n_gpu_layers"], seed,
+        snakemake.input.model,
+        f"llms.{llm['name']}.model",
+        llm["n_ctx"],
+        snakemake.threads,
+        llm["n_gpu_layers"],
+        seed,
     )
-    words = label_words(manifest["label_names"], snakemake.params.label_words, f"datasets.{wildcards.dataset}.label_words")
+    words = label_words(
+        manifest["label_names"], snakemake.params.label_words, f"datasets.{wildcards.dataset}.label_words"
+    )
     system_role, source = True, "a completion prompt (chat: false)"
     if llm["chat"]:
         chat_template, source = use_chat_template(model, llm["chat_template"], f"llms.{llm['name']}.chat_template")
         system_role = accepts_system_role(chat_template)
-        source = f"the chat template of {source}" + ("" if system_role else " (no system role: folded into the first user turn)")
+        source = f"the chat template of {source}" + (
+            "" if system_role else " (no system role: folded into the first user turn)"
+        )
     log.info("%s; labels in the prompt: %s", source, words)
     # near-copies of explore or test texts are rejected; with label_check judge, off-label points too
     references = {split: io.read_arrays(snakemake.input[split])["embeddings"] for split in ("explore", "test")}
@@ -55,8 +67,16 @@ with log_to(snakemake.log[0]) as log:
     )
     with named_errors(llm["name"], source):
         records = augmenter.generate(
-            model, llm["chat"], template, points[points["cluster"] == cluster], name, words,
-            augmenter.training_keys(pd.read_parquet(snakemake.input.train)), settings, seed, system_role,
+            model,
+            llm["chat"],
+            template,
+            points[points["cluster"] == cluster],
+            name,
+            words,
+            augmenter.training_keys(pd.read_parquet(snakemake.input.train)),
+            settings,
+            seed,
+            system_role,
             fit=prompt_fitter(model, llm["chat"], llm["name"], llm["n_ctx"], settings.max_tokens),
             screen=screen,
         )

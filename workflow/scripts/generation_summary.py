@@ -14,8 +14,12 @@ def outcome(path: str) -> dict:
     many scorers chose its cluster)."""
     records = io.read_jsonl(path)
     rejected = Counter(r["reason"] for r in records if not r["accepted"])
-    return {"file": path, "accepted": sum(r["accepted"] for r in records), "attempts": len(records),
-            "rejected": dict(rejected)}
+    return {
+        "file": path,
+        "accepted": sum(r["accepted"] for r in records),
+        "attempts": len(records),
+        "rejected": dict(rejected),
+    }
 
 
 with log_to(snakemake.log[0]) as log:

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from topex import io
 from topex import generation_quality as quality
+from topex import io
 from topex.logs import log_to
 
 with log_to(snakemake.log[0]) as log:
@@ -17,8 +17,17 @@ with log_to(snakemake.log[0]) as log:
         judges[judge["dataset"]] = judge
     io.write_csv(table.round(6), snakemake.output.csv)
     with io.atomic_path(snakemake.output.md) as tmp:
-        Path(tmp).write_text(quality.quality_markdown(table, judges, snakemake.params.near_copy_cosine,
-                                                      snakemake.params.label_check))
+        Path(tmp).write_text(
+            quality.quality_markdown(table, judges, snakemake.params.near_copy_cosine, snakemake.params.label_check)
+        )
     for row in table[table["seed"] == "all"].itertuples():
-        log.info("%s %s %s-shot: %d of %d accepted, judge agrees on %.0f %%, on-topic %.0f %%", row.dataset, row.llm,
-                 row.shots, row.accepted, row.attempts, 100 * row.judge_agreement, 100 * row.on_topic_rate)
+        log.info(
+            "%s %s %s-shot: %d of %d accepted, judge agrees on %.0f %%, on-topic %.0f %%",
+            row.dataset,
+            row.llm,
+            row.shots,
+            row.accepted,
+            row.attempts,
+            100 * row.judge_agreement,
+            100 * row.on_topic_rate,
+        )

@@ -21,11 +21,18 @@ with log_to(snakemake.log[0]) as log:
     explore_points = minmax_normalise(explore_logits, params.normalise)
     test_points = minmax_normalise(test[logit_columns(test)].to_numpy(), params.normalise, reference=explore_logits)
     chosen = distinct_clusters(io.read_json(snakemake.input.chosen))
-    regions = cluster_regions(test_points, test["id"].tolist(), explore_points, points["cluster"].to_numpy(),
-                              chosen, params.size)
+    regions = cluster_regions(
+        test_points, test["id"].tolist(), explore_points, points["cluster"].to_numpy(), chosen, params.size
+    )
     correct = dict(zip(test["id"], test["correct"]))
     for cluster, entry in regions.items():
         entry["base_accuracy"] = sum(correct[i] for i in entry["ids"]) / len(entry["ids"]) if entry["ids"] else None
-        log.info("cluster %s (%d members): %d test points, base accuracy %s, farthest at %.3f", cluster,
-                 entry["members"], len(entry["ids"]), entry["base_accuracy"], max(entry["distances"], default=0.0))
+        log.info(
+            "cluster %s (%d members): %d test points, base accuracy %s, farthest at %.3f",
+            cluster,
+            entry["members"],
+            len(entry["ids"]),
+            entry["base_accuracy"],
+            max(entry["distances"], default=0.0),
+        )
     io.write_json({"size": params.size, "regions": regions}, snakemake.output[0])

@@ -14,7 +14,7 @@ with log_to(snakemake.log[0]) as log:
     records = [io.read_json(path) for path in snakemake.input.cells]
     chosen = {(d, str(s)): io.read_json(path) for (d, s), path in zip(params.dataset_seeds, snakemake.input.chosen)}
     frames = []
-    for (dataset, seed, mode), group in pd.DataFrame({"r": records}).groupby(
+    for (dataset, seed, _mode), group in pd.DataFrame({"r": records}).groupby(
         [[r["dataset"] for r in records], [str(r["seed"]) for r in records], [r["mode"] for r in records]]
     ):
         frames.append(cell_rows(list(group["r"]), chosen[(dataset, seed)], params.reference_scorer, [], []))

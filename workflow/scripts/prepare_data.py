@@ -6,7 +6,10 @@ from topex.logs import log_to
 with log_to(snakemake.log[0]) as log:
     spec = snakemake.params.dataset
     splits, manifest = data.prepare(
-        snakemake.wildcards.dataset, spec, snakemake.params.seed, snakemake.params.prompt_fields,
+        snakemake.wildcards.dataset,
+        spec,
+        snakemake.params.seed,
+        snakemake.params.prompt_fields,
         f"augment.prompts.{spec['task']}",
     )
     # read from the config, not a param: the counts do not change the splits, only whether they serve
@@ -16,5 +19,6 @@ with log_to(snakemake.log[0]) as log:
     io.write_json(manifest, snakemake.output.manifest)
     log.info(
         "rows dropped (empty text or label) per source split: %s; exact duplicates removed: %s",
-        manifest["dropped_empty"], manifest["duplicates_removed"],
+        manifest["dropped_empty"],
+        manifest["duplicates_removed"],
     )

@@ -26,15 +26,38 @@ with log_to(snakemake.log[0]):
     rows = np.arange(len(points)) if method == "control" else np.flatnonzero(in_chosen)
     evaluated = pd.concat([test, points.iloc[rows][COLUMNS]], ignore_index=True)  # test first
     all_added = read_added(snakemake.input.added) if "added" in snakemake.input.keys() else None
-    retrainer = retrain_modes.Retrainer(mode, train, evaluated, label_names, settings, seed, snakemake.input.model,
-                                  config, snakemake.input.get("features"), explore_rows=rows)
+    retrainer = retrain_modes.Retrainer(
+        mode,
+        train,
+        evaluated,
+        label_names,
+        settings,
+        seed,
+        snakemake.input.model,
+        config,
+        snakemake.input.get("features"),
+        explore_rows=rows,
+    )
 
     base_logits = None
     if mode == "full":  # its n = 0 control is the base model: its outputs are reused
         outputs = [pd.read_parquet(path) for path in (snakemake.input.test_outputs, snakemake.input.explore_outputs)]
-        base_logits = np.vstack([outputs[0][classifier.logit_columns(outputs[0])].to_numpy(),
-                                 outputs[1][classifier.logit_columns(outputs[1])].to_numpy()[rows]])
-    all_metrics = retrain_modes.count_metrics(retrainer, snakemake.params.counts, all_added, wildcards.dataset, method,
-                                        test, points["id"].iloc[rows], regions, base_logits)
+        base_logits = np.vstack(
+            [
+                outputs[0][classifier.logit_columns(outputs[0])].to_numpy(),
+                outputs[1][classifier.logit_columns(outputs[1])].to_numpy()[rows],
+            ]
+        )
+    all_metrics = retrain_modes.count_metrics(
+        retrainer,
+        snakemake.params.counts,
+        all_added,
+        wildcards.dataset,
+        method,
+        test,
+        points["id"].iloc[rows],
+        regions,
+        base_logits,
+    )
     for metrics, output in zip(all_metrics, snakemake.output):
         io.write_json(metrics, output)

@@ -13,10 +13,17 @@ with log_to(snakemake.log[0]) as log:
     for dataset in params.datasets:
         chosen = io.read_json(snakemake.input[f"{dataset}_chosen"])
         blocks += table3.dataset_blocks(
-            dataset, params.seed, params.scorer, chosen.get(params.scorer),
+            dataset,
+            params.seed,
+            params.scorer,
+            chosen.get(params.scorer),
             pd.read_csv(snakemake.input[f"{dataset}_clusters"], keep_default_na=False),
-            pd.read_parquet(snakemake.input[f"{dataset}_points"]), io.read_json(snakemake.input[f"{dataset}_summary"]),
-            params.llms, [int(k) for k in params.shots], params.max_chars, params.rejected,
+            pd.read_parquet(snakemake.input[f"{dataset}_points"]),
+            io.read_json(snakemake.input[f"{dataset}_summary"]),
+            params.llms,
+            [int(k) for k in params.shots],
+            params.max_chars,
+            params.rejected,
         )
     title = "Table 3: generated points beside the most similar original texts, and rejected attempts"
     with io.atomic_path(snakemake.output.md) as tmp:

@@ -9,8 +9,9 @@ from topex.logs import log_to
 
 with log_to(snakemake.log[0]) as log:
     params = snakemake.params
-    cells = pd.concat([pd.read_csv(path, keep_default_na=False, na_values=[""]) for path in snakemake.input],
-                      ignore_index=True)
+    cells = pd.concat(
+        [pd.read_csv(path, keep_default_na=False, na_values=[""]) for path in snakemake.input], ignore_index=True
+    )
     oracle_n = max(params.counts)
     effects = tables.effects(cells)
     power = tables.power(cells, params.seeds, oracle_n)
@@ -23,8 +24,12 @@ with log_to(snakemake.log[0]) as log:
     for frame, csv, markdown, text in [
         (effects, snakemake.output.effects, snakemake.output.effects_md, io.markdown_table(effects) + "\n"),
         (table1, snakemake.output.table1, snakemake.output.table1_md, tables.table1_markdown(table1)),
-        (table2, snakemake.output.table2, snakemake.output.table2_md,
-         tables.table2_markdown(table2, params.counts, power, oracle_n)),
+        (
+            table2,
+            snakemake.output.table2,
+            snakemake.output.table2_md,
+            tables.table2_markdown(table2, params.counts, power, oracle_n),
+        ),
     ]:
         io.write_csv(frame.round(6), csv)
         with io.atomic_path(markdown) as tmp:

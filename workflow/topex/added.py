@@ -25,9 +25,17 @@ def read_added(path: str | Path) -> pd.DataFrame:
         return frame.assign(source_id=frame["id"])
     accepted = sorted((r for r in read_jsonl(path) if r["accepted"]), key=lambda r: r["index"])
     frame = pd.DataFrame(
-        [{"id": f"{path.stem}-{r['index']}", "text": r["text"], "text_pair": r.get("text_pair"),
-          "label": int(r["label"]), "label_name": r["label_name"], "source_id": r.get("source_id")}
-         for r in accepted],
+        [
+            {
+                "id": f"{path.stem}-{r['index']}",
+                "text": r["text"],
+                "text_pair": r.get("text_pair"),
+                "label": int(r["label"]),
+                "label_name": r["label_name"],
+                "source_id": r.get("source_id"),
+            }
+            for r in accepted
+        ],
         columns=[*COLUMNS, "source_id"],
     )
     return frame.astype({"label": "int64"})

@@ -52,15 +52,17 @@ def attempt_until(
             break
         outcome = attempt(i, seed + i, seen)
         ok = outcome.reason is None
-        records.append({
-            **outcome.before,
-            "attempt": i,
-            "seed": seed + i,
-            "accepted": ok,
-            "reason": outcome.reason,
-            "index": accepted if ok else None,
-            **outcome.after,
-        })
+        records.append(
+            {
+                **outcome.before,
+                "attempt": i,
+                "seed": seed + i,
+                "accepted": ok,
+                "reason": outcome.reason,
+                "index": accepted if ok else None,
+                **outcome.after,
+            }
+        )
         if ok:
             seen.add(text_key(outcome.before["text"], outcome.before["text_pair"]))
             accepted += 1

@@ -24,8 +24,24 @@ import pandas as pd
 
 GENERATED = re.compile(r"generated/cluster~(?P<cluster>\d+)/(?P<llm>[^/]+)/shots~(?P<shots>\d+)")
 COLUMNS = [
-    "dataset", "seed", "mode", "family", "method", "scorer", "llm", "shots", "cluster", "n", "accuracy",
-    "delta", "target_delta", "in_group_accuracy", "in_group_delta", "in_group_target_delta", "in_group_n", "skipped",
+    "dataset",
+    "seed",
+    "mode",
+    "family",
+    "method",
+    "scorer",
+    "llm",
+    "shots",
+    "cluster",
+    "n",
+    "accuracy",
+    "delta",
+    "target_delta",
+    "in_group_accuracy",
+    "in_group_delta",
+    "in_group_target_delta",
+    "in_group_n",
+    "skipped",
 ]
 
 
@@ -39,8 +55,13 @@ def _group(metrics: dict, cluster) -> tuple[float, int]:
     return (entry["accuracy"], entry["n"]) if entry else (np.nan, 0)
 
 
-def cell_rows(cells: list[dict], chosen: dict[str, int | None], reference_scorer: str,
-              generations: list[tuple[str, int]], counts: list[int]) -> pd.DataFrame:
+def cell_rows(
+    cells: list[dict],
+    chosen: dict[str, int | None],
+    reference_scorer: str,
+    generations: list[tuple[str, int]],
+    counts: list[int],
+) -> pd.DataFrame:
     """The rows of one (dataset, seed, mode) from its metrics records (the control's among them).
 
     A scorer that chose no cluster still gets its rows (every LLM, shots and count of
@@ -59,18 +80,54 @@ def cell_rows(cells: list[dict], chosen: dict[str, int | None], reference_scorer
         generated = GENERATED.fullmatch(metrics["method"])
         if generated:
             cluster, llm, shots = int(generated["cluster"]), generated["llm"], int(generated["shots"])
-            rows += [{**base, "family": "topex", "method": topex_method(llm, shots), "scorer": scorer, "llm": llm,
-                      "shots": shots, "cluster": cluster, **_in_group(metrics, control, cluster)}
-                     for scorer in sorted(s for s, c in chosen.items() if c == cluster)]
+            rows += [
+                {
+                    **base,
+                    "family": "topex",
+                    "method": topex_method(llm, shots),
+                    "scorer": scorer,
+                    "llm": llm,
+                    "shots": shots,
+                    "cluster": cluster,
+                    **_in_group(metrics, control, cluster),
+                }
+                for scorer in sorted(s for s, c in chosen.items() if c == cluster)
+            ]
         else:
-            rows.append({**base, "family": metrics["method"], "method": metrics["method"], "scorer": "", "llm": "",
-                         "shots": np.nan, "cluster": reference, **_in_group(metrics, control, reference)})
+            rows.append(
+                {
+                    **base,
+                    "family": metrics["method"],
+                    "method": metrics["method"],
+                    "scorer": "",
+                    "llm": "",
+                    "shots": np.nan,
+                    "cluster": reference,
+                    **_in_group(metrics, control, reference),
+                }
+            )
     for scorer in sorted(s for s, c in chosen.items() if c is None):
-        rows += [{"dataset": control["dataset"], "seed": control["seed"], "mode": control["mode"], "n": n,
-                  "accuracy": np.nan, "skipped": "no candidate cluster chosen", "family": "topex",
-                  "method": topex_method(llm, shots), "scorer": scorer, "llm": llm, "shots": shots, "cluster": None,
-                  "in_group_accuracy": np.nan, "in_group_n": 0, "in_group_delta": np.nan}
-                 for llm, shots in generations for n in counts]
+        rows += [
+            {
+                "dataset": control["dataset"],
+                "seed": control["seed"],
+                "mode": control["mode"],
+                "n": n,
+                "accuracy": np.nan,
+                "skipped": "no candidate cluster chosen",
+                "family": "topex",
+                "method": topex_method(llm, shots),
+                "scorer": scorer,
+                "llm": llm,
+                "shots": shots,
+                "cluster": None,
+                "in_group_accuracy": np.nan,
+                "in_group_n": 0,
+                "in_group_delta": np.nan,
+            }
+            for llm, shots in generations
+            for n in counts
+        ]
     frame = pd.DataFrame(rows)
     frame["delta"] = frame["accuracy"] - control["accuracy"]
     randoms = {m["n"]: m for m in cells if m["method"] == "random" and "accuracy" in m}

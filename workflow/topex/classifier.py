@@ -73,8 +73,12 @@ def train_classifier(
 
     Everything random (head initialisation, dropout, batch order) follows ``seed``.
     """
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
-    from transformers import set_seed
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        get_linear_schedule_with_warmup,
+        set_seed,
+    )
 
     set_seed(seed)
     device = pick_device(settings.device)
@@ -101,13 +105,15 @@ def train_classifier(
         for _ in range(settings.epochs):
             order = torch.randperm(len(items), generator=generator).tolist()
             for start in range(0, len(order), settings.batch_size):
-                chosen = order[start:start + settings.batch_size]
+                chosen = order[start : start + settings.batch_size]
                 yield [items[i] for i in chosen], labels[chosen]
 
     started = time.perf_counter()
     losses = train_steps(model, tokenizer, batches(), optimiser, schedule, total_steps, device)
     seconds = time.perf_counter() - started
-    epoch_losses = [float(np.mean(losses[e * steps_per_epoch:(e + 1) * steps_per_epoch])) for e in range(settings.epochs)]
+    epoch_losses = [
+        float(np.mean(losses[e * steps_per_epoch : (e + 1) * steps_per_epoch])) for e in range(settings.epochs)
+    ]
     log.info("mean loss per epoch: %s", ", ".join(f"{loss:.4f}" for loss in epoch_losses))
     summary = {
         "model": settings.model,
@@ -202,8 +208,10 @@ def forward(model, tokenizer, frame: pd.DataFrame, settings: TrainSettings, feat
     try:
         with torch.inference_mode():
             for start in tqdm(range(0, len(order), settings.eval_batch_size), desc="predict", mininterval=5):
-                chosen = order[start:start + settings.eval_batch_size]
-                logits[chosen] = model(**_batch(tokenizer, [items[i] for i in chosen], device)).logits.float().cpu().numpy()
+                chosen = order[start : start + settings.eval_batch_size]
+                logits[chosen] = (
+                    model(**_batch(tokenizer, [items[i] for i in chosen], device)).logits.float().cpu().numpy()
+                )
                 if features:
                     captured[chosen] = seen.pop().float().cpu().numpy()
     finally:
@@ -214,7 +222,9 @@ def forward(model, tokenizer, frame: pd.DataFrame, settings: TrainSettings, feat
 
 def head_layer(model) -> torch.nn.Linear:
     """The final linear layer that maps a representation to the class logits."""
-    layers = [m for m in model.modules() if isinstance(m, torch.nn.Linear) and m.out_features == model.config.num_labels]
+    layers = [
+        m for m in model.modules() if isinstance(m, torch.nn.Linear) and m.out_features == model.config.num_labels
+    ]
     if not layers:
         raise ValueError("the classifier has no linear layer with one output per class")
     return layers[-1]

@@ -46,7 +46,7 @@ def clean(raw: str) -> str:
             text = text[: text.index(marker)]
     text = text.strip()
     if text.startswith(ANSWER):
-        text = text[len(ANSWER):].strip()
+        text = text[len(ANSWER) :].strip()
     text = CHATTER.sub("", text, count=1).strip()
     text = LABEL_PREFIX.sub("", text, count=1).strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":

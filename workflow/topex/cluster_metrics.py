@@ -37,7 +37,7 @@ def _distance_sum(a: np.ndarray, b: np.ndarray) -> float:
     total = 0.0
     b_sq = np.einsum("ij,ij->i", b, b)
     for start in range(0, len(a), CHUNK):
-        block = a[start:start + CHUNK]
+        block = a[start : start + CHUNK]
         sq = np.einsum("ij,ij->i", block, block)[:, None] + b_sq[None, :] - 2.0 * block @ b.T
         total += float(np.sqrt(np.maximum(sq, 0.0)).sum())
     return total
@@ -137,7 +137,9 @@ def count_cosine(texts: list[str], stop_words: str | None = None) -> float:
     return float(max(0.0, (summed @ summed - self_similarity) / (n * (n - 1))))
 
 
-def ctc_preservation(name: str, texts: list[str], align: Callable[[str, list[str]], tuple[np.ndarray, np.ndarray]]) -> float:
+def ctc_preservation(
+    name: str, texts: list[str], align: Callable[[str, list[str]], tuple[np.ndarray, np.ndarray]]
+) -> float:
     """Eq. 4: s = Σ_j CTC_preservation(name, text_j) / |C|, Deng et al. (2021).
 
     CTC's preservation of x in y is ``(a_yx · a_xy) / (a_yx + a_xy)`` with ``a_yx`` the mean
@@ -183,8 +185,12 @@ class EmbeddingAligner:
         with torch.inference_mode():
             for start in range(0, len(texts), self.batch_size):
                 batch = self.tokenizer(
-                    texts[start:start + self.batch_size], truncation=True, max_length=self.max_length,
-                    padding=True, return_tensors="pt", return_special_tokens_mask=True,
+                    texts[start : start + self.batch_size],
+                    truncation=True,
+                    max_length=self.max_length,
+                    padding=True,
+                    return_tensors="pt",
+                    return_special_tokens_mask=True,
                 )
                 special = batch.pop("special_tokens_mask").bool()
                 hidden = self.model(**{k: v.to(self.device) for k, v in batch.items()}).last_hidden_state.cpu()

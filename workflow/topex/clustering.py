@@ -22,7 +22,9 @@ SPACES = ("logits", "embeddings", "both")
 ALGORITHMS = ("optics", "hdbscan")
 
 
-def minmax_normalise(values: np.ndarray, mode: str = "per_dimension", reference: np.ndarray | None = None) -> np.ndarray:
+def minmax_normalise(
+    values: np.ndarray, mode: str = "per_dimension", reference: np.ndarray | None = None
+) -> np.ndarray:
     """Min-max normalise outputs to [-1, 1] (paper §2.1).
 
     The paper says only that "all data is in the interval [-1, 1]". ``per_dimension`` (default)
@@ -68,9 +70,7 @@ def cluster_outputs(
     points = np.asarray(points, dtype=np.float64)
     if len(points) < max(2, min_samples):
         return np.full(len(points), NOISE, dtype=np.int64)
-    optics = OPTICS(
-        min_samples=min_samples, xi=xi, min_cluster_size=min_cluster_size, max_eps=max_eps, metric=metric
-    )
+    optics = OPTICS(min_samples=min_samples, xi=xi, min_cluster_size=min_cluster_size, max_eps=max_eps, metric=metric)
     return optics.fit_predict(points).astype(np.int64)
 
 

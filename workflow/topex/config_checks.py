@@ -63,12 +63,16 @@ def check_config(config: dict[str, Any], schema: dict[str, Any]) -> None:
             problems.append(f"augment.prompts.{task}: malformed template: {error}")
             continue
         if unknown:
-            problems.append(f"augment.prompts.{task}: unknown field(s) {sorted(unknown)}; templates may use {sorted(FIELDS)}")
+            problems.append(
+                f"augment.prompts.{task}: unknown field(s) {sorted(unknown)}; templates may use {sorted(FIELDS)}"
+            )
     # before validate fills the defaults in: an absent bound is the schema's default
     bounds = schema["properties"]["augment"]["properties"]
     low, high = (augment.get(key, bounds[key]["default"]) for key in ("min_words", "max_words"))
     if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high:
-        problems.append(f"augment.min_words ({low}) is above augment.max_words ({high}): every generation would be rejected")
+        problems.append(
+            f"augment.min_words ({low}) is above augment.max_words ({high}): every generation would be rejected"
+        )
     if problems:
         raise ConfigError("config errors:\n  " + "\n  ".join(problems))
 

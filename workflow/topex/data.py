@@ -377,7 +377,9 @@ def drop_duplicates(
 def check_classes(dataset: str, splits: dict[str, pd.DataFrame], names: list[str]) -> None:
     """A classifier needs two classes: one label in the data, or in the train split, is an error."""
     if len(names) < 2:
-        raise DataError(f"dataset '{dataset}': only one label ({names[0]!r}) in the data; a classifier needs two or more")
+        raise DataError(
+            f"dataset '{dataset}': only one label ({names[0]!r}) in the data; a classifier needs two or more"
+        )
     present = sorted(set(splits["train"]["label_name"]))
     if len(present) < 2:
         raise DataError(
@@ -455,8 +457,7 @@ def make_splits(
         size = len(order) if part.get("size") is None else part["size"]
         if size > len(order):
             raise DataError(
-                f"splits.{split}: size {size} asks for more points than source split '{source}' "
-                f"has left ({len(order)})"
+                f"splits.{split}: size {size} asks for more points than source split '{source}' has left ({len(order)})"
             )
         splits[split] = sources[source].iloc[order[:size]].reset_index(drop=True)
         remaining[source] = order[size:]
@@ -483,4 +484,3 @@ def check_pool(pool: pd.DataFrame, needed: int, dataset: str) -> None:
             f"{needed} that the random control needs (max of augment.counts); make splits.explore or "
             f"splits.train smaller so that points of the train source are left"
         )
-

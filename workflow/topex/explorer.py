@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from .classifier import logit_columns
-from .data import texts_of
 from .clustering import cluster_explore, coverage, explore_space, minmax_normalise, summarise_clusters
+from .data import texts_of
 from .naming import name_clusters
 from .projection import fit_projection, project
 
@@ -36,12 +36,8 @@ def run_explorer(
     correct = outputs["correct"].to_numpy()
     space = explore_space(points, embeddings, explore["space"])
     cluster = cluster_explore(space, correct, explore)
-    clusters = summarise_clusters(
-        cluster, correct, explore["candidate_error_rate"], explore["candidate_min_size"]
-    )
-    names = name_clusters(
-        texts_of(data), embeddings, cluster, naming["top_n_words"], naming["stop_words"]
-    )
+    clusters = summarise_clusters(cluster, correct, explore["candidate_error_rate"], explore["candidate_min_size"])
+    names = name_clusters(texts_of(data), embeddings, cluster, naming["top_n_words"], naming["stop_words"])
     clusters["name"] = clusters["cluster"].map(names)
     clusters = clusters[["cluster", "size", "n_misclassified", "error_rate", "name", "is_candidate"]]
 
@@ -68,21 +64,30 @@ def coverage_table(summaries: list[dict]) -> pd.DataFrame:
     rows = []
     for summary in summaries:
         sizes = summary["candidate_sizes"]
-        rows.append({
-            "dataset": summary["dataset"],
-            "seed": str(summary["seed"]),
-            "points": summary["n_points"],
-            "misclassified": summary["n_misclassified"],
-            "share_clustered": summary["share_clustered"],
-            "clusters": summary["n_clusters"],
-            "candidates": summary["n_candidates"],
-            "candidate_sizes": " ".join(str(size) for size in sizes) if sizes else "-",
-            "misclassified_in_candidates": summary["misclassified_in_candidates"],
-            "error_coverage": summary["error_coverage"],
-        })
+        rows.append(
+            {
+                "dataset": summary["dataset"],
+                "seed": str(summary["seed"]),
+                "points": summary["n_points"],
+                "misclassified": summary["n_misclassified"],
+                "share_clustered": summary["share_clustered"],
+                "clusters": summary["n_clusters"],
+                "candidates": summary["n_candidates"],
+                "candidate_sizes": " ".join(str(size) for size in sizes) if sizes else "-",
+                "misclassified_in_candidates": summary["misclassified_in_candidates"],
+                "error_coverage": summary["error_coverage"],
+            }
+        )
     table = pd.DataFrame(rows).sort_values(["dataset", "seed"], kind="stable").reset_index(drop=True)
-    numeric = ["points", "misclassified", "share_clustered", "clusters", "candidates",
-               "misclassified_in_candidates", "error_coverage"]
+    numeric = [
+        "points",
+        "misclassified",
+        "share_clustered",
+        "clusters",
+        "candidates",
+        "misclassified_in_candidates",
+        "error_coverage",
+    ]
     means = table.groupby("dataset", sort=True)[numeric].mean().reset_index()
     means["seed"], means["candidate_sizes"] = "mean", ""
     return pd.concat([table, means[table.columns]], ignore_index=True)

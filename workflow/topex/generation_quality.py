@@ -58,7 +58,7 @@ def distinct_n(texts: list[str], n: int = 2) -> float:
     grams = []
     for text in texts:
         words = re.findall(r"\w+", text.lower())
-        grams += [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+        grams += [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
     return len(set(grams)) / len(grams) if grams else float("nan")
 
 
@@ -76,8 +76,11 @@ def centroids(embeddings: np.ndarray, cluster: np.ndarray) -> tuple[np.ndarray, 
     """The cluster ids (noise left out) and their L2-normalised mean embeddings, one row each."""
     cluster = np.asarray(cluster)
     ids = np.array(sorted(set(cluster.tolist()) - {NOISE}), dtype=int)
-    rows = np.stack([np.asarray(embeddings)[cluster == c].mean(axis=0) for c in ids]) if len(ids) else \
-        np.zeros((0, np.asarray(embeddings).shape[1]))
+    rows = (
+        np.stack([np.asarray(embeddings)[cluster == c].mean(axis=0) for c in ids])
+        if len(ids)
+        else np.zeros((0, np.asarray(embeddings).shape[1]))
+    )
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
     return ids, rows / np.where(norms > 0, norms, 1.0)
 
@@ -96,8 +99,9 @@ def topic_fit(vectors: np.ndarray, ids: np.ndarray, centres: np.ndarray, chosen:
     return own >= cosines.max(axis=1), own
 
 
-def members_on_topic(embeddings: np.ndarray, cluster: np.ndarray, ids: np.ndarray, centres: np.ndarray,
-                     chosen: int) -> float:
+def members_on_topic(
+    embeddings: np.ndarray, cluster: np.ndarray, ids: np.ndarray, centres: np.ndarray, chosen: int
+) -> float:
     """The share of the chosen cluster's own points that are on-topic by :func:`topic_fit`: the
     reference an imitation of the cluster is read against (centroids in sentence-embedding space
     overlap, since the Explorer clusters the classifier's outputs, not the texts)."""
@@ -190,28 +194,51 @@ def quality_table(summaries: list[dict]) -> pd.DataFrame:
             for counts in part["rejected"]:
                 rejected.update(counts)
             accepted = part["accepted"].sum()
-            rows.append({
-                **dict(zip(keys, key)), "seed": str(seed), "generations": len(part),
-                "attempts": int(part["attempts"].sum()), "accepted": int(accepted),
-                "acceptance_rate": _share(accepted, part["attempts"].sum()),
-                "rejections": ", ".join(f"{kind} {n}" for kind, n in rejected.most_common()) or "-",
-                "base_agreement": _share(part["base_agree"].sum(), accepted),
-                "judge_agreement": _share(part["judge_agree"].sum(), accepted),
-                "on_topic_rate": _share(part["on_topic"].sum(), accepted),
-                "centroid_cosine": _share(part["centroid_cosine_sum"].sum(), accepted),
-                "members_on_topic": part["members_on_topic"].mean(),
-                "distinct_2": part["distinct_2"].mean(),
-                "pairwise_cosine": part["pairwise_cosine"].mean(),
-                "near_copies_rejected": int(rejected.get("near-copy of explore/test", 0)),
-                "near_copies_accepted": int(part["near_copies_accepted"].sum()),
-                "off_label_rejected": int(rejected.get("off-label (judge)", 0)),
-            })
+            rows.append(
+                {
+                    **dict(zip(keys, key)),
+                    "seed": str(seed),
+                    "generations": len(part),
+                    "attempts": int(part["attempts"].sum()),
+                    "accepted": int(accepted),
+                    "acceptance_rate": _share(accepted, part["attempts"].sum()),
+                    "rejections": ", ".join(f"{kind} {n}" for kind, n in rejected.most_common()) or "-",
+                    "base_agreement": _share(part["base_agree"].sum(), accepted),
+                    "judge_agreement": _share(part["judge_agree"].sum(), accepted),
+                    "on_topic_rate": _share(part["on_topic"].sum(), accepted),
+                    "centroid_cosine": _share(part["centroid_cosine_sum"].sum(), accepted),
+                    "members_on_topic": part["members_on_topic"].mean(),
+                    "distinct_2": part["distinct_2"].mean(),
+                    "pairwise_cosine": part["pairwise_cosine"].mean(),
+                    "near_copies_rejected": int(rejected.get("near-copy of explore/test", 0)),
+                    "near_copies_accepted": int(part["near_copies_accepted"].sum()),
+                    "off_label_rejected": int(rejected.get("off-label (judge)", 0)),
+                }
+            )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-COLUMNS = ["dataset", "llm", "shots", "seed", "generations", "attempts", "accepted", "acceptance_rate", "rejections",
-           "base_agreement", "judge_agreement", "on_topic_rate", "centroid_cosine", "members_on_topic", "distinct_2",
-           "pairwise_cosine", "near_copies_rejected", "near_copies_accepted", "off_label_rejected"]
+COLUMNS = [
+    "dataset",
+    "llm",
+    "shots",
+    "seed",
+    "generations",
+    "attempts",
+    "accepted",
+    "acceptance_rate",
+    "rejections",
+    "base_agreement",
+    "judge_agreement",
+    "on_topic_rate",
+    "centroid_cosine",
+    "members_on_topic",
+    "distinct_2",
+    "pairwise_cosine",
+    "near_copies_rejected",
+    "near_copies_accepted",
+    "off_label_rejected",
+]
 
 
 def _percent(value: float) -> str:
@@ -225,30 +252,62 @@ def _number(value: float) -> str:
 def quality_markdown(table: pd.DataFrame, judges: dict[str, dict], threshold: float, label_check: str) -> str:
     """The pooled rows (seed "all") as a Markdown table, opened by the judge's accuracy per dataset
     and closed by how to read each column."""
-    lines = [f"- **{dataset}**: the label judge (a logistic regression on the explore split's sentence "
-             f"embeddings) has accuracy {_percent(judge.get('explore_accuracy'))} on explore and "
-             f"{_percent(judge.get('test_accuracy'))} on test ({judge.get('classes', '?')} classes)."
-             for dataset, judge in sorted(judges.items())]
-    lines += ["", f"Filter: near-copies (cosine ≥ {threshold} to an explore or test text) rejected; label check "
-              f"`augment.label_check: {label_check}`.", ""]
-    header = ["dataset", "LLM", "shots", "seeds", "accepted / attempts", "rejections", "base agrees", "judge agrees",
-              "on-topic (members)", "cos to centroid", "distinct-2", "pairwise cos", "near-copies rejected"]
+    lines = [
+        f"- **{dataset}**: the label judge (a logistic regression on the explore split's sentence "
+        f"embeddings) has accuracy {_percent(judge.get('explore_accuracy'))} on explore and "
+        f"{_percent(judge.get('test_accuracy'))} on test ({judge.get('classes', '?')} classes)."
+        for dataset, judge in sorted(judges.items())
+    ]
+    lines += [
+        "",
+        f"Filter: near-copies (cosine ≥ {threshold} to an explore or test text) rejected; label check "
+        f"`augment.label_check: {label_check}`.",
+        "",
+    ]
+    header = [
+        "dataset",
+        "LLM",
+        "shots",
+        "seeds",
+        "accepted / attempts",
+        "rejections",
+        "base agrees",
+        "judge agrees",
+        "on-topic (members)",
+        "cos to centroid",
+        "distinct-2",
+        "pairwise cos",
+        "near-copies rejected",
+    ]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     pooled = table[table["seed"] == "all"]
     seeds = table[table["seed"] != "all"].groupby(["dataset", "llm", "shots"])["seed"].nunique()
     for row in pooled.itertuples(index=False):
-        cells = [row.dataset, row.llm, str(row.shots), str(seeds.get((row.dataset, row.llm, row.shots), 0)),
-                 f"{row.accepted} / {row.attempts} ({_percent(row.acceptance_rate)})", row.rejections,
-                 _percent(row.base_agreement), _percent(row.judge_agreement),
-                 f"{_percent(row.on_topic_rate)} ({_percent(row.members_on_topic)})", _number(row.centroid_cosine),
-                 _number(row.distinct_2), _number(row.pairwise_cosine), str(row.near_copies_rejected)]
+        cells = [
+            row.dataset,
+            row.llm,
+            str(row.shots),
+            str(seeds.get((row.dataset, row.llm, row.shots), 0)),
+            f"{row.accepted} / {row.attempts} ({_percent(row.acceptance_rate)})",
+            row.rejections,
+            _percent(row.base_agreement),
+            _percent(row.judge_agreement),
+            f"{_percent(row.on_topic_rate)} ({_percent(row.members_on_topic)})",
+            _number(row.centroid_cosine),
+            _number(row.distinct_2),
+            _number(row.pairwise_cosine),
+            str(row.near_copies_rejected),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "Per (dataset, LLM, shots), pooled over the seeds and the distinct chosen clusters of each seed "
-              "(per-seed rows in generations.csv). *base agrees*: share of accepted points that the seed's base "
-              "classifier assigns to the target label (it errs on the chosen cluster by construction, so a low "
-              "share can mean the point lies in the failure); *judge agrees*: the same for the independent judge; "
-              "*on-topic*: share nearer the chosen cluster's centroid than any other cluster's (sentence "
-              "embeddings), in brackets the share of the cluster's own points that are; *distinct-2* and "
-              "*pairwise cos*: diversity within a generation (1 and 0 for all-different texts, a repeated text "
-              "gives a low distinct-2 and a cosine of 1)."]
+    lines += [
+        "",
+        "Per (dataset, LLM, shots), pooled over the seeds and the distinct chosen clusters of each seed "
+        "(per-seed rows in generations.csv). *base agrees*: share of accepted points that the seed's base "
+        "classifier assigns to the target label (it errs on the chosen cluster by construction, so a low "
+        "share can mean the point lies in the failure); *judge agrees*: the same for the independent judge; "
+        "*on-topic*: share nearer the chosen cluster's centroid than any other cluster's (sentence "
+        "embeddings), in brackets the share of the cluster's own points that are; *distinct-2* and "
+        "*pairwise cos*: diversity within a generation (1 and 0 for all-different texts, a repeated text "
+        "gives a low distinct-2 and a cosine of 1).",
+    ]
     return "\n".join(lines) + "\n"

@@ -17,7 +17,6 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
-
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -84,6 +83,7 @@ def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
 
 def markdown_table(frame: pd.DataFrame, digits: int = 4) -> str:
     """A plain Markdown table (no extra dependency), numbers to ``digits`` significant digits."""
+
     def cell(value):
         if isinstance(value, (float, np.floating)):
             return "" if np.isnan(value) else f"{value:.{digits}g}"

@@ -44,6 +44,8 @@ def fit_judge(embeddings: np.ndarray, labels: np.ndarray, c: float = 1.0, max_it
 
     labels = np.asarray(labels)
     if len(np.unique(labels)) < 2:
-        raise ValueError(f"the label judge needs at least two classes in the explore split, found {np.unique(labels).tolist()}")
+        raise ValueError(
+            f"the label judge needs at least two classes in the explore split, found {np.unique(labels).tolist()}"
+        )
     model = LogisticRegression(C=c, max_iter=max_iter).fit(np.asarray(embeddings, dtype=np.float64), labels)
     return Judge(model.coef_.astype(np.float64), model.intercept_.astype(np.float64), model.classes_)

@@ -97,8 +97,13 @@ def load_model(path: str | Path, key: str, n_ctx: int, n_threads: int, n_gpu_lay
     # which oversubscribes the cores when jobs run side by side.
     try:
         return Llama(
-            model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
-            n_gpu_layers=n_gpu_layers, seed=seed, verbose=False,
+            model_path=str(path),
+            n_ctx=n_ctx,
+            n_threads=n_threads,
+            n_threads_batch=n_threads,
+            n_gpu_layers=n_gpu_layers,
+            seed=seed,
+            verbose=False,
         )
     except (ValueError, RuntimeError, OSError) as error:  # a GGUF header over a broken or unsupported model
         resolved = Path(path).resolve()
@@ -138,8 +143,11 @@ def prompt_fitter(model, chat: bool, name: str, n_ctx: int, max_tokens: int):
             if length + max_tokens <= n_ctx:
                 if len(kept) < len(examples):
                     log.warning(
-                        "llms.%s: %d of %d few-shot examples dropped to fit n_ctx %d", name,
-                        len(examples) - len(kept), len(examples), n_ctx,
+                        "llms.%s: %d of %d few-shot examples dropped to fit n_ctx %d",
+                        name,
+                        len(examples) - len(kept),
+                        len(examples),
+                        n_ctx,
                     )
                 return kept
             if not kept:
@@ -163,7 +171,9 @@ def use_chat_template(model, template: str | None, key: str) -> tuple[str | None
         eos, bos = model.token_eos(), model.token_bos()
         try:
             formatter = Jinja2ChatFormatter(
-                template=template, eos_token=_token_text(model, eos), bos_token=_token_text(model, bos),
+                template=template,
+                eos_token=_token_text(model, eos),
+                bos_token=_token_text(model, bos),
                 stop_token_ids=[eos],
             )
         except Exception as error:  # jinja2's TemplateSyntaxError and friends

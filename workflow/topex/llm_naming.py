@@ -58,7 +58,9 @@ class NamingSettings:
 
 def naming_instruction(words: str, texts: list[str], settings: NamingSettings) -> str:
     """The instruction for one cluster: its c-TF-IDF words and a few of its texts, cut."""
-    listed = "\n".join(f"{i + 1}. {example_text(' '.join(t.split()), None, settings.text_words)}" for i, t in enumerate(texts))
+    listed = "\n".join(
+        f"{i + 1}. {example_text(' '.join(t.split()), None, settings.text_words)}" for i, t in enumerate(texts)
+    )
     return INSTRUCTION.format(max_words=settings.max_words, words=words, texts=listed)
 
 
@@ -81,7 +83,7 @@ def copies(name: str, prompt: str) -> bool:
     words, source = words_of(name), f" {' '.join(words_of(prompt))} "
     if words[:1] == ["task"]:
         return True
-    return any(f" {' '.join(words[i:i + COPIED_WORDS])} " in source for i in range(len(words) - COPIED_WORDS + 1))
+    return any(f" {' '.join(words[i : i + COPIED_WORDS])} " in source for i in range(len(words) - COPIED_WORDS + 1))
 
 
 def typical_texts(texts: list[str], embeddings: np.ndarray, k: int) -> list[str]:
@@ -119,15 +121,21 @@ def llm_names(
         name = clean_name(raw, settings.max_words)
         names[int(row.cluster)] = None if name is None or copies(name, task) else name
         if names[int(row.cluster)] is None:
-            log.warning("cluster %d: the LLM's answer %r gives no name (empty, or a copy of the prompt); the "
-                        "BERTopic name '%s' is kept", row.cluster, raw[:200], row.name)
+            log.warning(
+                "cluster %d: the LLM's answer %r gives no name (empty, or a copy of the prompt); the "
+                "BERTopic name '%s' is kept",
+                row.cluster,
+                raw[:200],
+                row.name,
+            )
         else:
             log.info("cluster %d: BERTopic '%s', LLM '%s'", row.cluster, row.name, names[int(row.cluster)])
     return names
 
 
-def apply_names(points: pd.DataFrame, clusters: pd.DataFrame, written: dict[int, str | None] | None,
-                method: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def apply_names(
+    points: pd.DataFrame, clusters: pd.DataFrame, written: dict[int, str | None] | None, method: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep both names in ``clusters`` (``bertopic_name``, ``llm_name``: empty where none was
     written) and make ``name`` (and the points' ``cluster_name``) the configured method's."""
     clusters, points = clusters.copy(), points.copy()

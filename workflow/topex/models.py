@@ -35,7 +35,7 @@ def pretrained_kwargs(revision: str | None = None) -> dict:
 def resolve_model(spec: str) -> str:
     """Return a local directory or a hub id for ``spec``; fail naming the spec if unknown."""
     if spec.startswith(PACKAGE_PREFIX):
-        package = spec[len(PACKAGE_PREFIX):]
+        package = spec[len(PACKAGE_PREFIX) :]
         if package not in _PACKAGED_MODELS:
             known = ", ".join(sorted(_PACKAGED_MODELS))
             raise ValueError(f"model '{spec}': unknown packaged model (known: {known})")
@@ -43,9 +43,7 @@ def resolve_model(spec: str) -> str:
         try:
             module = importlib.import_module(module_name)
         except ImportError as error:
-            raise ValueError(
-                f"model '{spec}': the pip package '{package}' is not installed ({error})"
-            ) from error
+            raise ValueError(f"model '{spec}': the pip package '{package}' is not installed ({error})") from error
         return str(getattr(module, function)())
     if Path(spec).expanduser().exists():
         return str(Path(spec).expanduser())

@@ -50,8 +50,13 @@ def embedding_subgroups(embeddings: np.ndarray, n_groups: int, seed: int) -> np.
 
 
 def plant_rare(
-    pool: pd.DataFrame, pool_member: np.ndarray, explore: pd.DataFrame, explore_member: np.ndarray,
-    n_train: int, share: float, seed: int,
+    pool: pd.DataFrame,
+    pool_member: np.ndarray,
+    explore: pd.DataFrame,
+    explore_member: np.ndarray,
+    n_train: int,
+    share: float,
+    seed: int,
 ) -> Planting:
     """Draw ``n_train`` training points from ``pool`` with exactly ``round(share · n_train)``
     subgroup members (``pool_member``); explore keeps its natural share. Slice: explore members."""
@@ -59,19 +64,31 @@ def plant_rare(
     n_members = int(round(share * n_train))
     members, others = np.flatnonzero(pool_member), np.flatnonzero(~pool_member)
     if n_members > len(members) or n_train - n_members > len(others):
-        raise ValueError(f"rare planting: the pool has {len(members)} members and {len(others)} others, "
-                         f"{n_members} and {n_train - n_members} needed")
+        raise ValueError(
+            f"rare planting: the pool has {len(members)} members and {len(others)} others, "
+            f"{n_members} and {n_train - n_members} needed"
+        )
     rng = np.random.default_rng(seed)
-    chosen = np.concatenate([rng.choice(members, n_members, replace=False),
-                             rng.choice(others, n_train - n_members, replace=False)])
+    chosen = np.concatenate(
+        [rng.choice(members, n_members, replace=False), rng.choice(others, n_train - n_members, replace=False)]
+    )
     train = pool.iloc[np.sort(chosen)].reset_index(drop=True)
-    return Planting("rare", train, explore.reset_index(drop=True), np.asarray(explore_member, dtype=bool).copy(),
-                    {"train_members": n_members, "share": share})
+    return Planting(
+        "rare",
+        train,
+        explore.reset_index(drop=True),
+        np.asarray(explore_member, dtype=bool).copy(),
+        {"train_members": n_members, "share": share},
+    )
 
 
 def plant_noisy(
-    train: pd.DataFrame, train_member: np.ndarray, explore: pd.DataFrame, explore_member: np.ndarray,
-    to_label: int, label_names: list[str],
+    train: pd.DataFrame,
+    train_member: np.ndarray,
+    explore: pd.DataFrame,
+    explore_member: np.ndarray,
+    to_label: int,
+    label_names: list[str],
 ) -> Planting:
     """Flip the train labels of the subgroup's members to ``to_label``. Slice: explore members
     whose true label is not ``to_label``."""
@@ -81,8 +98,9 @@ def plant_noisy(
     train.loc[train_member, "label_name"] = label_names[to_label]
     explore = explore.reset_index(drop=True)
     in_slice = np.asarray(explore_member, dtype=bool) & (explore["label"].to_numpy() != to_label)
-    return Planting("noisy", train, explore, in_slice,
-                    {"flipped": int(train_member.sum()), "to_label": label_names[to_label]})
+    return Planting(
+        "noisy", train, explore, in_slice, {"flipped": int(train_member.sum()), "to_label": label_names[to_label]}
+    )
 
 
 def add_token(texts: pd.Series, token: str) -> pd.Series:
@@ -91,7 +109,12 @@ def add_token(texts: pd.Series, token: str) -> pd.Series:
 
 
 def plant_cue(
-    train: pd.DataFrame, explore: pd.DataFrame, cue_label: int, token: str, explore_share: float, seed: int,
+    train: pd.DataFrame,
+    explore: pd.DataFrame,
+    cue_label: int,
+    token: str,
+    explore_share: float,
+    seed: int,
 ) -> Planting:
     """Add ``token`` to every train text of class ``cue_label``, and to a seeded random
     ``explore_share`` of the explore texts of the other classes. Slice: those explore points."""

@@ -20,8 +20,12 @@ MAX_BARS = 30  # clusters shown in the composition chart (the largest ones)
 
 
 def output_space_map(
-    points: pd.DataFrame, clusters: pd.DataFrame, title: str, path: str,
-    chosen: int | None = None, scorer: str | None = None,
+    points: pd.DataFrame,
+    clusters: pd.DataFrame,
+    title: str,
+    path: str,
+    chosen: int | None = None,
+    scorer: str | None = None,
 ) -> None:
     """Paper Fig. 2: the 2D output space, correct vs misclassified points; candidate clusters
     coloured and labelled with their names. Left: every point; right: misclassified points only.
@@ -31,14 +35,23 @@ def output_space_map(
     fig, (left, right) = plt.subplots(1, 2, figsize=(14, 6.5))
     outcome = points["correct"].map({True: "correct", False: "misclassified"})
     sns.scatterplot(
-        x=points["x"], y=points["y"], hue=outcome, hue_order=["correct", "misclassified"],
-        palette={"correct": "#4c9a5b", "misclassified": "#c0392b"}, s=14, alpha=0.6, linewidth=0, ax=left,
+        x=points["x"],
+        y=points["y"],
+        hue=outcome,
+        hue_order=["correct", "misclassified"],
+        palette={"correct": "#4c9a5b", "misclassified": "#c0392b"},
+        s=14,
+        alpha=0.6,
+        linewidth=0,
+        ax=left,
     )
     left.set(title="all points", xlabel="SparsePCA component 1", ylabel="SparsePCA component 2")
     left.legend(title=None, loc="best")
 
     wrong = points[~points["correct"]]
-    right.scatter(wrong["x"], wrong["y"], s=12, color="#bbbbbb", alpha=0.6, linewidth=0, label="misclassified, not in a candidate")
+    right.scatter(
+        wrong["x"], wrong["y"], s=12, color="#bbbbbb", alpha=0.6, linewidth=0, label="misclassified, not in a candidate"
+    )
     candidates = clusters[clusters["is_candidate"]].sort_values("size", ascending=False)
     palette = sns.color_palette("tab10", n_colors=max(1, min(len(candidates), 10)))
     for rank, row in enumerate(candidates.itertuples()):
@@ -47,8 +60,13 @@ def output_space_map(
         right.scatter(members["x"], members["y"], s=22, color=colour, alpha=0.9, linewidth=0)
         if rank < MAX_LABELLED:
             right.annotate(
-                f"{row.name} ({row.size})", (members["x"].median(), members["y"].median()),
-                fontsize=8, color=colour, weight="bold", ha="center", va="bottom",
+                f"{row.name} ({row.size})",
+                (members["x"].median(), members["y"].median()),
+                fontsize=8,
+                color=colour,
+                weight="bold",
+                ha="center",
+                va="bottom",
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colour, "alpha": 0.8},
             )
     if chosen is not None and (points["cluster"] == chosen).any():
@@ -56,12 +74,14 @@ def output_space_map(
         row = clusters.loc[clusters["cluster"] == chosen].iloc[0]
         label = f"chosen by {scorer or 'the scorer'}: '{row['name']}' ({int(row['size'])} points)"
         for ax in (left, right):
-            ax.scatter(members["x"], members["y"], s=60, facecolors="none", edgecolors="black",
-                       linewidths=1.2, label=label)
+            ax.scatter(
+                members["x"], members["y"], s=60, facecolors="none", edgecolors="black", linewidths=1.2, label=label
+            )
         left.legend(title=None, loc="best", fontsize=8)
     right.set(
         title=f"misclassified points; {len(candidates)} candidate clusters coloured",
-        xlabel="SparsePCA component 1", ylabel="SparsePCA component 2",
+        xlabel="SparsePCA component 1",
+        ylabel="SparsePCA component 2",
     )
     right.legend(loc="best", fontsize=8)
     fig.suptitle(title)
@@ -75,9 +95,9 @@ def cluster_composition(clusters: pd.DataFrame, points: pd.DataFrame, title: str
     """
     sns.set_theme(style="whitegrid", context="notebook")
     shown = clusters.sort_values("size", ascending=False).head(MAX_BARS).iloc[::-1]
-    labels = [
-        f"{'★ ' if row.is_candidate else ''}{row.cluster}: {row.name}" for row in shown.itertuples()
-    ] + [f"all points ({len(points)})"]
+    labels = [f"{'★ ' if row.is_candidate else ''}{row.cluster}: {row.name}" for row in shown.itertuples()] + [
+        f"all points ({len(points)})"
+    ]
     sizes = np.append(shown["size"].to_numpy(), len(points))
     wrong = np.append(shown["n_misclassified"].to_numpy(), int((~points["correct"].astype(bool)).sum()))
     correct = sizes - wrong
@@ -87,7 +107,8 @@ def cluster_composition(clusters: pd.DataFrame, points: pd.DataFrame, title: str
     ax.axhline(len(labels) - 1.5, color="black", linewidth=0.8)  # the all-points bar (top) apart
     note = f" (largest {MAX_BARS} of {len(clusters)})" if len(clusters) > MAX_BARS else ""
     ax.set(
-        xlabel="points", ylabel=None,
+        xlabel="points",
+        ylabel=None,
         title=f"{len(clusters)} clusters, {int(clusters['is_candidate'].sum())} candidates (★){note}",
     )
     ax.tick_params(axis="y", labelsize=8)
@@ -122,18 +143,39 @@ def performance(table: pd.DataFrame, path: str) -> None:
                 x = method["n"].to_numpy() * (1 + 0.015 * (k - len(labels) / 2))  # dodge the bars
                 delta, low, high = (method[f"{prefix}{c}"].to_numpy() for c in ("delta", "low", "high"))
                 err = 100 * np.vstack([delta - low, high - delta])
-                ax.errorbar(x, 100 * delta, yerr=err, marker="o", capsize=3, label=label,
-                            color=palette[label], linestyle="--" if label.startswith(("oracle", "random")) else "-",
-                            alpha=0.85)
+                ax.errorbar(
+                    x,
+                    100 * delta,
+                    yerr=err,
+                    marker="o",
+                    capsize=3,
+                    label=label,
+                    color=palette[label],
+                    linestyle="--" if label.startswith(("oracle", "random")) else "-",
+                    alpha=0.85,
+                )
             ax.axhline(0, color="black", linewidth=0.8)
             not_run = table[(table["dataset"] == dataset) & (table["status"] != "ran")]["label"].unique()
             note = f"\nno result (not run or skipped): {', '.join(not_run)}" if len(not_run) and row == 0 else ""
             base = f" (base {100 * rows['base_accuracy'].iloc[0]:.1f} %)" if len(rows) and row == 0 else ""
-            ax.set(xscale="log", xlabel="added points n", ylabel=f"accuracy − control, {what} (pp)",
-                   title=f"{dataset}: {what}{base}{note}")
+            ax.set(
+                xscale="log",
+                xlabel="added points n",
+                ylabel=f"accuracy − control, {what} (pp)",
+                title=f"{dataset}: {what}{base}{note}",
+            )
             ax.set_xticks(counts, labels=[str(n) for n in counts])
-    handles = [plt.Line2D([], [], color=palette[label], marker="o", label=label,
-                          linestyle="--" if label.startswith(("oracle", "random")) else "-") for label in labels]
+    handles = [
+        plt.Line2D(
+            [],
+            [],
+            color=palette[label],
+            marker="o",
+            label=label,
+            linestyle="--" if label.startswith(("oracle", "random")) else "-",
+        )
+        for label in labels
+    ]
     axes[0][-1].legend(handles=handles, loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)
     _save(fig, path)
 
@@ -145,27 +187,49 @@ def scorer_bars(table: pd.DataFrame, path: str) -> None:
     shown = table.assign(mean_pp=100 * table["mean_delta"])
     sns.barplot(data=shown, x="dataset", y="mean_pp", hue="scorer", ax=ax)
     ax.axhline(0, color="black", linewidth=0.8)
-    ax.set(xlabel=None, ylabel="mean accuracy − control (percentage points)",
-           title="cluster scorers: mean paired delta of their TopEx cells (Table 1)")
+    ax.set(
+        xlabel=None,
+        ylabel="mean accuracy − control (percentage points)",
+        title="cluster scorers: mean paired delta of their TopEx cells (Table 1)",
+    )
     ax.legend(title="scorer", fontsize=8)
     _save(fig, path)
 
 
-def before_after(background: np.ndarray, before: np.ndarray | None, after: np.ndarray | None, title: str,
-                 path: str, chosen: str | None = None) -> None:
+def before_after(
+    background: np.ndarray,
+    before: np.ndarray | None,
+    after: np.ndarray | None,
+    title: str,
+    path: str,
+    chosen: str | None = None,
+) -> None:
     """Paper Fig. 2/4: where the n = 0 control and the retrained classifier put the chosen
     cluster's points (2D positions), over the control's map of every explore point. ``chosen``
     describes the chosen cluster (name, size) in the legend."""
     sns.set_theme(style="whitegrid", context="notebook")
     fig, ax = plt.subplots(figsize=(8, 6.5))
-    ax.scatter(background[:, 0], background[:, 1], s=8, color="#cccccc", linewidth=0,
-               label="explore points (control)")
+    ax.scatter(background[:, 0], background[:, 1], s=8, color="#cccccc", linewidth=0, label="explore points (control)")
     if before is not None and after is not None:
         which = f"chosen cluster {chosen}" if chosen else "chosen cluster"
-        ax.scatter(before[:, 0], before[:, 1], s=30, color="#c0392b", edgecolors="black", linewidths=0.6,
-                   label=f"{which}, control (n = 0)")
-        ax.scatter(after[:, 0], after[:, 1], s=30, color="#2c7fb8", edgecolors="black", linewidths=0.6,
-                   label=f"{which}, after augmentation")
+        ax.scatter(
+            before[:, 0],
+            before[:, 1],
+            s=30,
+            color="#c0392b",
+            edgecolors="black",
+            linewidths=0.6,
+            label=f"{which}, control (n = 0)",
+        )
+        ax.scatter(
+            after[:, 0],
+            after[:, 1],
+            s=30,
+            color="#2c7fb8",
+            edgecolors="black",
+            linewidths=0.6,
+            label=f"{which}, after augmentation",
+        )
         for (x0, y0), (x1, y1) in zip(before, after):
             ax.annotate("", (x1, y1), (x0, y0), arrowprops={"arrowstyle": "->", "color": "#555555", "lw": 0.8})
     ax.set(xlabel="SparsePCA component 1", ylabel="SparsePCA component 2")
@@ -190,9 +254,21 @@ def interactive_map(points: pd.DataFrame, title: str, path: str, generated: pd.D
         cluster_name=points["cluster_name"].fillna("(noise)"),
     )
     fig = px.scatter(
-        shown, x="x", y="y", color="outcome", symbol="is_candidate", title=title,
-        hover_data={"snippet": True, "label_name": True, "prediction_name": True, "cluster": True,
-                    "cluster_name": True, "x": False, "y": False},
+        shown,
+        x="x",
+        y="y",
+        color="outcome",
+        symbol="is_candidate",
+        title=title,
+        hover_data={
+            "snippet": True,
+            "label_name": True,
+            "prediction_name": True,
+            "cluster": True,
+            "cluster_name": True,
+            "x": False,
+            "y": False,
+        },
         color_discrete_map={"correct": "#4c9a5b", "misclassified": "#c0392b"},
         labels={"x": "SparsePCA component 1", "y": "SparsePCA component 2"},
     )
@@ -211,11 +287,17 @@ def _add_generations(fig, points: pd.DataFrame, generated: pd.DataFrame) -> None
     palette = sns.color_palette("tab10", n_colors=10).as_hex()
     for cluster in sorted(generated["cluster"].unique()):
         members = points[points["cluster"] == cluster]
-        fig.add_trace(go.Scatter(
-            x=members["x"], y=members["y"], mode="markers", name=f"cluster {cluster}: written for",
-            marker={"symbol": "circle-open", "size": 14, "color": "black", "line": {"width": 2}},
-            hovertext=[html.escape(str(name)) for name in members["cluster_name"]], hoverinfo="text",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=members["x"],
+                y=members["y"],
+                mode="markers",
+                name=f"cluster {cluster}: written for",
+                marker={"symbol": "circle-open", "size": 14, "color": "black", "line": {"width": 2}},
+                hovertext=[html.escape(str(name)) for name in members["cluster_name"]],
+                hoverinfo="text",
+            )
+        )
     groups = generated.groupby(["llm", "shots"], sort=True)
     for rank, ((llm, shots), group) in enumerate(groups):
         hover = [
@@ -225,9 +307,19 @@ def _add_generations(fig, points: pd.DataFrame, generated: pd.DataFrame) -> None
             f"<br>{html.escape(str(row.full_text)[:200])}"
             for row in group.itertuples(index=False)
         ]
-        fig.add_trace(go.Scatter(
-            x=group["x"], y=group["y"], mode="markers", name=f"generated: {llm} {shots}-shot",
-            marker={"symbol": "star", "size": 13, "color": palette[rank % len(palette)],
-                    "line": {"width": 1, "color": "black"}},
-            hovertext=hover, hoverinfo="text",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=group["x"],
+                y=group["y"],
+                mode="markers",
+                name=f"generated: {llm} {shots}-shot",
+                marker={
+                    "symbol": "star",
+                    "size": 13,
+                    "color": palette[rank % len(palette)],
+                    "line": {"width": 1, "color": "black"},
+                },
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )

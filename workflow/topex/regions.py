@@ -41,8 +41,12 @@ def region(test_points: np.ndarray, members: np.ndarray, size: int) -> tuple[np.
 
 
 def cluster_regions(
-    test_points: np.ndarray, test_ids: list, explore_points: np.ndarray, explore_cluster: np.ndarray,
-    clusters: list[int], size: int,
+    test_points: np.ndarray,
+    test_ids: list,
+    explore_points: np.ndarray,
+    explore_cluster: np.ndarray,
+    clusters: list[int],
+    size: int,
 ) -> dict[str, dict]:
     """The region of every cluster in ``clusters``: its test ids (nearest first), their distances,
     and the number of explore members it was measured from; keyed by the cluster id as a string

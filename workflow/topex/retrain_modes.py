@@ -68,8 +68,15 @@ def replay_order(n_train: int, steps: int, batch_size: int, seed: int) -> np.nda
     return torch.randint(n_train, (steps * batch_size,), generator=generator).numpy()
 
 
-def continue_training(model, tokenizer, train: pd.DataFrame, added: pd.DataFrame, settings: classifier.TrainSettings,
-                      cont: ContinueSettings, seed: int) -> np.ndarray:
+def continue_training(
+    model,
+    tokenizer,
+    train: pd.DataFrame,
+    added: pd.DataFrame,
+    settings: classifier.TrainSettings,
+    cont: ContinueSettings,
+    seed: int,
+) -> np.ndarray:
     """Take ``cont.steps`` steps on replay batches plus all added points; return the replay order.
 
     The model is changed in place. With no added points this is the control run.
@@ -86,7 +93,7 @@ def continue_training(model, tokenizer, train: pd.DataFrame, added: pd.DataFrame
 
     def batches():
         for step in range(cont.steps):
-            chosen = order[step * cont.replay_batch_size:(step + 1) * cont.replay_batch_size]
+            chosen = order[step * cont.replay_batch_size : (step + 1) * cont.replay_batch_size]
             items = [replay_items[i] for i in chosen] + list(added_items)
             yield items, np.concatenate([replay_labels[chosen], added_labels])
 
@@ -180,9 +187,19 @@ class Retrainer:
     :meth:`run` retrains with the first n added points and returns the logits over ``evaluated``.
     """
 
-    def __init__(self, mode: str, train: pd.DataFrame, evaluated: pd.DataFrame, label_names: list[str],
-                 settings: classifier.TrainSettings, seed: int, base_model_dir: str, config: dict,
-                 features_path: str | None = None, explore_rows: np.ndarray | None = None):
+    def __init__(
+        self,
+        mode: str,
+        train: pd.DataFrame,
+        evaluated: pd.DataFrame,
+        label_names: list[str],
+        settings: classifier.TrainSettings,
+        seed: int,
+        base_model_dir: str,
+        config: dict,
+        features_path: str | None = None,
+        explore_rows: np.ndarray | None = None,
+    ):
         if mode not in MODES:
             raise ValueError(f"retrain.mode: unknown mode '{mode}' (one of {', '.join(MODES)})")
         self.mode, self.train, self.evaluated, self.label_names = mode, train, evaluated, label_names
@@ -195,8 +212,10 @@ class Retrainer:
             from . import io
 
             features = io.read_arrays(features_path)
-            self.cached = {"train": features["train"],
-                           "test": np.vstack([features["test"], features["explore"][explore_rows]])}
+            self.cached = {
+                "train": features["train"],
+                "test": np.vstack([features["test"], features["explore"][explore_rows]]),
+            }
         self._added_features = None
         self._top = None
         if mode == "top":
@@ -212,28 +231,56 @@ class Retrainer:
         if self._top is not None:
             started = time.perf_counter()
             if len(added) and self._added_features is None:
-                self._added_features = self._top.represent((all_added if all_added is not None else added)[added.columns])
+                self._added_features = self._top.represent(
+                    (all_added if all_added is not None else added)[added.columns]
+                )
             inputs = self._added_features[: len(added)] if len(added) else []
             logits = self._top.run(inputs, added["label"].to_numpy().astype(int))
-            record = {"mode": "top", "seed": self.seed, "n_added": int(len(added)), "layers": self.top.layers,
-                      "steps": self.top.steps, "replay_batch_size": self.top.replay_batch_size,
-                      "seconds": time.perf_counter() - started}
+            record = {
+                "mode": "top",
+                "seed": self.seed,
+                "n_added": int(len(added)),
+                "layers": self.top.layers,
+                "steps": self.top.steps,
+                "replay_batch_size": self.top.replay_batch_size,
+                "seconds": time.perf_counter() - started,
+            }
             return logits, record
         cache = self.cached
         if cache is not None and len(added):
             if self._added_features is None:
                 model, tokenizer = classifier.load_classifier(self.base_model_dir, self.settings)
                 source = all_added if all_added is not None else added
-                self._added_features = classifier.forward(model, tokenizer, source[added.columns], self.settings,
-                                                          features=True)[1]
+                self._added_features = classifier.forward(
+                    model, tokenizer, source[added.columns], self.settings, features=True
+                )[1]
             cache = {**cache, "added": self._added_features[: len(added)]}
-        return retrain(self.mode, self.train, added, self.evaluated, self.label_names, self.settings, self.seed,
-                       self.base_model_dir, cont=self.cont, head=self.head, cached_features=cache)
+        return retrain(
+            self.mode,
+            self.train,
+            added,
+            self.evaluated,
+            self.label_names,
+            self.settings,
+            self.seed,
+            self.base_model_dir,
+            cont=self.cont,
+            head=self.head,
+            cached_features=cache,
+        )
 
 
-def count_metrics(retrainer: Retrainer, counts: list[int], all_added: pd.DataFrame | None, dataset: str,
-                  method: str, test: pd.DataFrame, group_ids: list, regions: dict[str, dict],
-                  base_logits: np.ndarray | None = None) -> list[dict]:
+def count_metrics(
+    retrainer: Retrainer,
+    counts: list[int],
+    all_added: pd.DataFrame | None,
+    dataset: str,
+    method: str,
+    test: pd.DataFrame,
+    group_ids: list,
+    regions: dict[str, dict],
+    base_logits: np.ndarray | None = None,
+) -> list[dict]:
     """The metrics of the cell with the first n of ``all_added`` (None: the control, no points)
     for every n of ``counts``, in order.
 
@@ -261,10 +308,13 @@ def count_metrics(retrainer: Retrainer, counts: list[int], all_added: pd.DataFra
             metrics.update(record)
             log.info("%s n=%d: %.1f s", method, n, metrics.pop("seconds"))
         logits = finite(logits)
-        test_logits, explore_logits = logits[: len(test)], logits[len(test):]
+        test_logits, explore_logits = logits[: len(test)], logits[len(test) :]
         correct = test_logits.argmax(axis=1) == test["label"].to_numpy()
-        metrics.update(accuracy=float(correct.mean()), n_test=len(test),
-                       group=region_accuracy(test["id"].tolist(), correct, regions))
+        metrics.update(
+            accuracy=float(correct.mean()),
+            n_test=len(test),
+            group=region_accuracy(test["id"].tolist(), correct, regions),
+        )
         metrics["group_logits"] = {i: row.tolist() for i, row in zip(group_ids, explore_logits)}
         if method == "control":
             metrics["explore_logits"] = explore_logits.tolist()

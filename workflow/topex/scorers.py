@@ -40,18 +40,21 @@ class Cluster(NamedTuple):
 # The scorers: name -> score of one cluster, given the config's ``scoring`` section and the aligner
 # (ctc only). "weighted" is not among them: it combines their records (:func:`combine`).
 SCORERS: dict[str, Callable[[Cluster, dict, object], float]] = {
-    "density": lambda c, settings, aligner: cluster_metrics.density(
-        c.outputs[c.mask], settings["density_min_extent"]),
+    "density": lambda c, settings, aligner: cluster_metrics.density(c.outputs[c.mask], settings["density_min_extent"]),
     "pairwise": lambda c, settings, aligner: cluster_metrics.pairwise_distance(
-        c.outputs, c.mask, settings["pairwise_normalisation"]),
+        c.outputs, c.mask, settings["pairwise_normalisation"]
+    ),
     "geomedian": lambda c, settings, aligner: cluster_metrics.geomedian_distance(
-        c.outputs, c.mask, settings["geomedian_tolerance"]),
+        c.outputs, c.mask, settings["geomedian_tolerance"]
+    ),
     "cosine": lambda c, settings, aligner: cluster_metrics.count_cosine(
-        texts_of(c.points[c.mask]), settings["cosine_stop_words"]),
+        texts_of(c.points[c.mask]), settings["cosine_stop_words"]
+    ),
     "ctc": lambda c, settings, aligner: cluster_metrics.ctc_preservation(c.name, texts_of(c.points[c.mask]), aligner),
     # not in the paper (README, "Does the Explorer find the failures?")
     "errors": lambda c, settings, aligner: cluster_metrics.errors_removable(
-        int((c.mask & ~c.points["correct"].to_numpy(dtype=bool)).sum())),
+        int((c.mask & ~c.points["correct"].to_numpy(dtype=bool)).sum())
+    ),
 }
 
 
@@ -59,7 +62,9 @@ def norm_columns(points: pd.DataFrame) -> list[str]:
     return sorted((c for c in points.columns if c.startswith("norm_")), key=lambda c: int(c.split("_")[1]))
 
 
-def score_clusters(scorer: str, points: pd.DataFrame, candidates: pd.DataFrame, settings: dict, aligner=None) -> np.ndarray:
+def score_clusters(
+    scorer: str, points: pd.DataFrame, candidates: pd.DataFrame, settings: dict, aligner=None
+) -> np.ndarray:
     """The ``scorer``'s score of every candidate cluster, in the order of ``candidates``.
 
     ``points`` is the Explorer's per-point table (normalised outputs ``norm_*``, ``cluster``,

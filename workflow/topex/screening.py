@@ -40,8 +40,15 @@ class Screen:
         """The reason to reject the candidate (None: keep it) and what was measured."""
         whole = text if text_pair is None else f"{text} {text_pair}"
         vector = encode(self.encoder, [whole])
-        return screen_vector(vector[0], label, self.references, self.reference_splits, self.near_copy_cosine,
-                             self.judge, self.label_names)
+        return screen_vector(
+            vector[0],
+            label,
+            self.references,
+            self.reference_splits,
+            self.near_copy_cosine,
+            self.judge,
+            self.label_names,
+        )
 
 
 def screen_vector(

@@ -48,15 +48,21 @@ def dataset_blocks(
     """The blocks of one dataset. ``points`` are the seed's assessed generated points (with their
     ``similar_*`` originals), ``summaries`` its per-file summaries (with ``rejected_attempts``)."""
     if cluster is None:
-        return [Block("heading", f"{dataset} (seed {seed})"),
-                Block("text", f"No cluster chosen by the {scorer} scorer: nothing was generated.")]
+        return [
+            Block("heading", f"{dataset} (seed {seed})"),
+            Block("text", f"No cluster chosen by the {scorer} scorer: nothing was generated."),
+        ]
     row = clusters.loc[clusters["cluster"] == cluster].iloc[0]
     blocks = [Block("heading", f"{dataset} (seed {seed}): cluster {cluster} '{row['name']}'")]
-    names = [f"{int(row['size'])} explore points, {int(row['n_misclassified'])} misclassified; chosen by the "
-             f"{scorer} scorer."]
+    names = [
+        f"{int(row['size'])} explore points, {int(row['n_misclassified'])} misclassified; chosen by the "
+        f"{scorer} scorer."
+    ]
     if str(row.get("bertopic_name", "") or "") and str(row.get("llm_name", "") or ""):
-        names.append(f"BERTopic name '{row['bertopic_name']}'; LLM-written name '{row['llm_name']}' (the prompt used "
-                     f"'{row['name']}').")
+        names.append(
+            f"BERTopic name '{row['bertopic_name']}'; LLM-written name '{row['llm_name']}' (the prompt used "
+            f"'{row['name']}')."
+        )
     blocks.append(Block("text", " ".join(names)))
     here = points[points["cluster"] == cluster] if len(points) else points
     for llm in llms:
@@ -68,27 +74,47 @@ def dataset_blocks(
                 table.rows.append([f"**{k}-shot**", "(no point accepted)", "", ""])
             for point in mine.itertuples(index=False):
                 point = point._asdict()
-                verdict = (f"{point['label_name']} (target); base model: {point['base_prediction_name']}, judge: "
-                           f"{point['judge_prediction_name']}")
-                table.rows.append([f"**generated, {k}-shot #{int(point['index']) + 1}**", cut(point["full_text"], max_chars),
-                                   verdict, ""])
+                verdict = (
+                    f"{point['label_name']} (target); base model: {point['base_prediction_name']}, judge: "
+                    f"{point['judge_prediction_name']}"
+                )
+                table.rows.append(
+                    [
+                        f"**generated, {k}-shot #{int(point['index']) + 1}**",
+                        cut(point["full_text"], max_chars),
+                        verdict,
+                        "",
+                    ]
+                )
                 for j in (1, 2):
                     if f"similar_{j}_text" not in point:
                         continue
                     which = "most similar" if j == 1 else "second most similar"
-                    table.rows.append([f"{which} original ({point[f'similar_{j}_split']})",
-                                       cut(point[f"similar_{j}_text"], max_chars), str(point[f"similar_{j}_label"]),
-                                       f"{point[f'similar_{j}_cosine']:.2f}"])
+                    table.rows.append(
+                        [
+                            f"{which} original ({point[f'similar_{j}_split']})",
+                            cut(point[f"similar_{j}_text"], max_chars),
+                            str(point[f"similar_{j}_label"]),
+                            f"{point[f'similar_{j}_cosine']:.2f}",
+                        ]
+                    )
         blocks.append(table)
         faulty = Block("table", header=["shots", "attempt", "reason", "raw output"])
         for k in shots:
-            summary = next((s for s in summaries if s["cluster"] == cluster and s["llm"] == llm and s["shots"] == k), None)
+            summary = next(
+                (s for s in summaries if s["cluster"] == cluster and s["llm"] == llm and s["shots"] == k), None
+            )
             attempts = (summary or {}).get("rejected_attempts", [])
             for attempt in attempts[:rejected]:
                 faulty.rows.append([str(k), str(attempt["attempt"]), attempt["reason"], cut(attempt["raw"], max_chars)])
             if summary is not None:
-                blocks.append(Block("text", f"{k}-shot: {summary['accepted']} of {summary['attempts']} attempts "
-                                            f"accepted; {len(attempts)} rejected."))
+                blocks.append(
+                    Block(
+                        "text",
+                        f"{k}-shot: {summary['accepted']} of {summary['attempts']} attempts "
+                        f"accepted; {len(attempts)} rejected.",
+                    )
+                )
         if faulty.rows:
             blocks.append(Block("text", f"Rejected attempts (appendix C), the first {rejected} per shot setting:"))
             blocks.append(faulty)
@@ -117,10 +143,13 @@ def markdown(blocks: list[Block], title: str) -> str:
 
 def page(blocks: list[Block], title: str) -> str:
     """The page as a self-contained HTML document for the report (every text escaped)."""
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
-             "<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse;"
-             "margin-bottom:1em}td,th{border:1px solid #ccc;padding:4px;vertical-align:top;font-size:90%}"
-             "td:first-child{white-space:nowrap}</style></head><body>", f"<h1>{html.escape(title)}</h1>"]
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse;"
+        "margin-bottom:1em}td,th{border:1px solid #ccc;padding:4px;vertical-align:top;font-size:90%}"
+        "td:first-child{white-space:nowrap}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
     for block in blocks:
         if block.kind == "heading":
             parts.append(f"<h{block.level}>{html.escape(block.text)}</h{block.level}>")

@@ -37,9 +37,14 @@ def effect_statistics(deltas: np.ndarray, prefix: str) -> dict:
     deltas = np.asarray(deltas, dtype=np.float64)
     deltas = deltas[~np.isnan(deltas)]
     mean, low, high = stats.mean_interval(deltas) if len(deltas) else (np.nan, np.nan, np.nan)
-    return {f"{prefix}delta": mean, f"{prefix}low": low, f"{prefix}high": high,
-            f"{prefix}p": stats.sign_flip_p(deltas), f"{prefix}verdict": stats.verdict(low, high),
-            f"{prefix}seeds": len(deltas)}
+    return {
+        f"{prefix}delta": mean,
+        f"{prefix}low": low,
+        f"{prefix}high": high,
+        f"{prefix}p": stats.sign_flip_p(deltas),
+        f"{prefix}verdict": stats.verdict(low, high),
+        f"{prefix}seeds": len(deltas),
+    }
 
 
 def effects(cells: pd.DataFrame) -> pd.DataFrame:
@@ -50,15 +55,30 @@ def effects(cells: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for key, group in cells[cells["n"] > 0].groupby(KEYS, sort=False):
         ran = group[group["skipped"] == ""].sort_values("seed")
-        row = {**dict(zip(KEYS, key)), "seeds": len(ran), "skipped_seeds": len(group) - len(ran),
-               "accuracy": ran["accuracy"].mean(), "in_group_n": ran["in_group_n"].mean()}
+        row = {
+            **dict(zip(KEYS, key)),
+            "seeds": len(ran),
+            "skipped_seeds": len(group) - len(ran),
+            "accuracy": ran["accuracy"].mean(),
+            "in_group_n": ran["in_group_n"].mean(),
+        }
         for column, prefix in EFFECTS:
             row.update(effect_statistics(ran[column].to_numpy(), prefix))
         rows.append(row)
     frame = pd.DataFrame(rows).merge(base, on=["dataset", "mode"], how="left")
     statistics = [f"{prefix}{name}" for _, prefix in EFFECTS for name in ("delta", "low", "high", "p", "verdict")]
-    return frame[[*KEYS, "base_accuracy", "accuracy", "seeds", "skipped_seeds", "in_group_n", *statistics,
-                  *[f"{prefix}seeds" for _, prefix in EFFECTS if prefix]]]
+    return frame[
+        [
+            *KEYS,
+            "base_accuracy",
+            "accuracy",
+            "seeds",
+            "skipped_seeds",
+            "in_group_n",
+            *statistics,
+            *[f"{prefix}seeds" for _, prefix in EFFECTS if prefix],
+        ]
+    ]
 
 
 def power(cells: pd.DataFrame, seeds: int, oracle_n: int) -> pd.DataFrame:
@@ -74,11 +94,20 @@ def power(cells: pd.DataFrame, seeds: int, oracle_n: int) -> pd.DataFrame:
         for column, prefix in EFFECTS:
             groups = [g[column].dropna().to_numpy() for _, g in here.groupby(KEYS, sort=False)]
             sd, pooled = stats.pooled_sd(groups)
-            row.update({f"{prefix}sd": sd, f"{prefix}mde": stats.minimum_detectable_effect(sd, seeds),
-                        f"{prefix}cells": pooled})
+            row.update(
+                {
+                    f"{prefix}sd": sd,
+                    f"{prefix}mde": stats.minimum_detectable_effect(sd, seeds),
+                    f"{prefix}cells": pooled,
+                }
+            )
         oracle = here[(here["family"] == "oracle") & (here["n"] == oracle_n)]
-        row.update({f"oracle_{k}": v for k, v in
-                    effect_statistics(oracle["in_group_target_delta"].to_numpy(), "in_group_target_").items()})
+        row.update(
+            {
+                f"oracle_{k}": v
+                for k, v in effect_statistics(oracle["in_group_target_delta"].to_numpy(), "in_group_target_").items()
+            }
+        )
         row["oracle_in_group_n"] = oracle["in_group_n"].mean() if len(oracle) else np.nan
         row["oracle_detected"] = row["oracle_in_group_target_verdict"] == "gain"
         rows.append(row)
@@ -90,8 +119,10 @@ def power_lines(table: pd.DataFrame, oracle_n: int) -> list[str]:
     lines = []
     for row in table.itertuples(index=False):
         row = row._asdict()
-        oracle = (f"{signed(row['oracle_in_group_target_delta'])} [{signed(row['oracle_in_group_target_low'])}, "
-                  f"{signed(row['oracle_in_group_target_high'])}] pp over {row['oracle_in_group_target_seeds']} seeds")
+        oracle = (
+            f"{signed(row['oracle_in_group_target_delta'])} [{signed(row['oracle_in_group_target_low'])}, "
+            f"{signed(row['oracle_in_group_target_high'])}] pp over {row['oracle_in_group_target_seeds']} seeds"
+        )
         shown = "**detected**" if row["oracle_detected"] else "**not detected**"
         lines.append(
             f"- **{row['dataset']}** ({row['mode']} mode, {row['seeds']} seeds): positive control {shown}: the oracle at "
@@ -109,19 +140,29 @@ def method_label(method: str) -> str:
     if method.startswith("topex/"):
         _, llm, shots = method.split("/")
         return f"TopEx {llm} {shots.split('~')[1]}-shot"
-    return {"eda": "EDA", "a2t": "A2T", "clare": "CLARE", "oracle": "oracle (real cluster points)",
-            "random": "random (real pool points)"}.get(method, method)
+    return {
+        "eda": "EDA",
+        "a2t": "A2T",
+        "clare": "CLARE",
+        "oracle": "oracle (real cluster points)",
+        "random": "random (real pool points)",
+    }.get(method, method)
 
 
-def table2(effect: pd.DataFrame, reference_scorer: str, baselines: list[str], not_run: dict[str, str],
-           counts: list[int]) -> pd.DataFrame:
+def table2(
+    effect: pd.DataFrame, reference_scorer: str, baselines: list[str], not_run: dict[str, str], counts: list[int]
+) -> pd.DataFrame:
     """Table 2 in long form: one row per dataset, method and n."""
     shown = effect[(effect["family"] != "topex") | (effect["scorer"] == reference_scorer)].copy()
-    shown["status"] = np.where(shown["seeds"] > 0, "ran", "skipped: no points (no candidate cluster or too few accepted)")
+    shown["status"] = np.where(
+        shown["seeds"] > 0, "ran", "skipped: no points (no candidate cluster or too few accepted)"
+    )
     missing = [
         {"dataset": d, "mode": m, "family": b, "method": b, "scorer": "", "n": n, "status": not_run[b]}
         for d, m in effect[["dataset", "mode"]].drop_duplicates().itertuples(index=False)
-        for b in baselines if b in not_run for n in counts
+        for b in baselines
+        if b in not_run
+        for n in counts
     ]
     table = pd.concat([shown, pd.DataFrame(missing)], ignore_index=True)
     base = effect.groupby("dataset")["base_accuracy"].first()
@@ -131,8 +172,21 @@ def table2(effect: pd.DataFrame, reference_scorer: str, baselines: list[str], no
     table["label"] = table["method"].map(method_label)
     table = table.sort_values(["dataset", "order", "method", "n"]).drop(columns=["order", "family", "scorer"])
     statistics = [f"{prefix}{name}" for _, prefix in EFFECTS for name in ("delta", "low", "high", "p", "verdict")]
-    return table[["dataset", "mode", "method", "label", "n", "base_accuracy", "accuracy", "seeds", "in_group_n",
-                  *statistics, "status"]]
+    return table[
+        [
+            "dataset",
+            "mode",
+            "method",
+            "label",
+            "n",
+            "base_accuracy",
+            "accuracy",
+            "seeds",
+            "in_group_n",
+            *statistics,
+            "status",
+        ]
+    ]
 
 
 def table1(effect: pd.DataFrame, scorers: list[str], llm: str | None = None) -> pd.DataFrame:
@@ -157,12 +211,19 @@ def table1(effect: pd.DataFrame, scorers: list[str], llm: str | None = None) -> 
             shared = cells[[(m, n) in common for m, n in zip(cells["method"], cells["n"])]]
             best = cells.loc[cells["delta"].idxmax()] if len(cells) else None
             skipped = topex[(topex["dataset"] == dataset) & (topex["scorer"] == scorer)]["skipped_seeds"].sum()
-            rows.append({"dataset": dataset, "scorer": scorer, "llm": llm or "all", "cells": len(cells),
-                         "common_cells": len(shared),
-                         "skipped_cell_seeds": int(skipped),
-                         "mean_delta": shared["delta"].mean() if len(shared) else np.nan,
-                         "best_delta": best["delta"] if best is not None else np.nan,
-                         "best_cell": f"{method_label(best['method'])}, n={best['n']}" if best is not None else ""})
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "scorer": scorer,
+                    "llm": llm or "all",
+                    "cells": len(cells),
+                    "common_cells": len(shared),
+                    "skipped_cell_seeds": int(skipped),
+                    "mean_delta": shared["delta"].mean() if len(shared) else np.nan,
+                    "best_delta": best["delta"] if best is not None else np.nan,
+                    "best_cell": f"{method_label(best['method'])}, n={best['n']}" if best is not None else "",
+                }
+            )
     table = pd.DataFrame(rows)
     top = table.groupby("dataset")["mean_delta"].transform("max")
     table["share_of_best"] = np.where(top > 0, 100 * table["mean_delta"] / top.where(top > 0), np.nan)
@@ -186,14 +247,23 @@ def table2_markdown(table: pd.DataFrame, counts: list[int], power_table: pd.Data
     blocks = ["\n".join(power_lines(power_table, oracle_n))]
     for dataset, rows in table.groupby("dataset", sort=False):
         base = rows["base_accuracy"].iloc[0]
-        blocks.append(f"### {dataset}\n\nmode {rows['mode'].iloc[0]}; base accuracy {100 * base:.1f} %, mean over "
-                      "seeds; in-group: the test points of the chosen cluster's region")
-        for column, prefix in EFFECTS:
-            what = {"": "test accuracy − control (n = 0)", "target_": "test accuracy − random (targeting effect)",
-                    "in_group_": "in-group accuracy − control (n = 0)",
-                    "in_group_target_": "in-group accuracy − random (targeting effect)"}[prefix]
-            lines = [f"**{what}**", "", "| method | " + " | ".join(f"n = {n}" for n in counts) + " |",
-                     "|---|" + "---|" * len(counts)]
+        blocks.append(
+            f"### {dataset}\n\nmode {rows['mode'].iloc[0]}; base accuracy {100 * base:.1f} %, mean over "
+            "seeds; in-group: the test points of the chosen cluster's region"
+        )
+        for _column, prefix in EFFECTS:
+            what = {
+                "": "test accuracy − control (n = 0)",
+                "target_": "test accuracy − random (targeting effect)",
+                "in_group_": "in-group accuracy − control (n = 0)",
+                "in_group_target_": "in-group accuracy − random (targeting effect)",
+            }[prefix]
+            lines = [
+                f"**{what}**",
+                "",
+                "| method | " + " | ".join(f"n = {n}" for n in counts) + " |",
+                "|---|" + "---|" * len(counts),
+            ]
             for label, method_rows in rows.groupby("label", sort=False):
                 if prefix.endswith("target_") and method_rows["method"].iloc[0] == "random":
                     continue  # random against itself
@@ -208,15 +278,19 @@ def table2_markdown(table: pd.DataFrame, counts: list[int], power_table: pd.Data
                         cells.append(row["status"])
                         continue
                     mark = {"gain": " ▲", "loss": " ▼"}.get(row[f"{prefix}verdict"], "")
-                    cells.append(f"{signed(row[f'{prefix}delta'])} [{signed(row[f'{prefix}low'])}, "
-                                 f"{signed(row[f'{prefix}high'])}]{mark}")
+                    cells.append(
+                        f"{signed(row[f'{prefix}delta'])} [{signed(row[f'{prefix}low'])}, "
+                        f"{signed(row[f'{prefix}high'])}]{mark}"
+                    )
                 lines.append(f"| {label} | " + " | ".join(cells) + " |")
             blocks.append("\n".join(lines))
-    legend = ("Paired deltas in percentage points, mean over seeds with a 95% t-interval (per seed: the cell minus "
-              "the same seed's control, or minus the same seed's random control at the same n). ▲/▼: the interval "
-              "excludes 0; otherwise the effect is within the noise; no mark either when every seed gave the same "
-              "delta (a degenerate interval). p-values of the exact sign-flip test are in table2.csv (with k seeds "
-              "the smallest attainable is 2/2^k: 0.25 with 3).")
+    legend = (
+        "Paired deltas in percentage points, mean over seeds with a 95% t-interval (per seed: the cell minus "
+        "the same seed's control, or minus the same seed's random control at the same n). ▲/▼: the interval "
+        "excludes 0; otherwise the effect is within the noise; no mark either when every seed gave the same "
+        "delta (a degenerate interval). p-values of the exact sign-flip test are in table2.csv (with k seeds "
+        "the smallest attainable is 2/2^k: 0.25 with 3)."
+    )
     return "\n\n".join(blocks) + "\n\n" + legend + "\n"
 
 
@@ -237,8 +311,12 @@ def table1_markdown(table: pd.DataFrame) -> str:
 # The noise study's effects: (method, column of cells.csv), each reported with its interval, its
 # paired sd and its minimum detectable effect.
 NOISE_EFFECTS = [
-    ("oracle", "delta"), ("random", "delta"), ("oracle", "target_delta"),
-    ("oracle", "in_group_delta"), ("random", "in_group_delta"), ("oracle", "in_group_target_delta"),
+    ("oracle", "delta"),
+    ("random", "delta"),
+    ("oracle", "target_delta"),
+    ("oracle", "in_group_delta"),
+    ("random", "in_group_delta"),
+    ("oracle", "in_group_target_delta"),
 ]
 
 
@@ -250,16 +328,28 @@ def noise(cells: pd.DataFrame, seeds: int) -> pd.DataFrame:
     rows = []
     for (dataset, mode), here in cells.groupby(["dataset", "mode"], sort=True):
         control = here[here["family"] == "control"]["accuracy"]
-        row = {"dataset": dataset, "mode": mode, "seeds": int(control.notna().sum()),
-               "control_accuracy": control.mean(), "control_sd": control.std(ddof=1)}
+        row = {
+            "dataset": dataset,
+            "mode": mode,
+            "seeds": int(control.notna().sum()),
+            "control_accuracy": control.mean(),
+            "control_sd": control.std(ddof=1),
+        }
         for method, column in NOISE_EFFECTS:
             deltas = here[here["family"] == method][column].dropna().to_numpy()
             mean, low, high = stats.mean_interval(deltas) if len(deltas) else (np.nan, np.nan, np.nan)
             sd = deltas.std(ddof=1) if len(deltas) > 1 else np.nan
             name = f"{method}_{column}"
-            row.update({name: mean, f"{name}_low": low, f"{name}_high": high,
-                        f"{name}_verdict": stats.verdict(low, high), f"{name}_sd": sd,
-                        f"{name}_mde": stats.minimum_detectable_effect(sd, seeds)})
+            row.update(
+                {
+                    name: mean,
+                    f"{name}_low": low,
+                    f"{name}_high": high,
+                    f"{name}_verdict": stats.verdict(low, high),
+                    f"{name}_sd": sd,
+                    f"{name}_mde": stats.minimum_detectable_effect(sd, seeds),
+                }
+            )
         row["in_group_n"] = here[here["family"] == "oracle"]["in_group_n"].mean()
         rows.append(row)
     return pd.DataFrame(rows)
@@ -267,13 +357,16 @@ def noise(cells: pd.DataFrame, seeds: int) -> pd.DataFrame:
 
 def noise_markdown(table: pd.DataFrame, n: int) -> str:
     """The noise study as the README shows it: one row per dataset and mode."""
+
     def effect(row, name):
         mark = {"gain": " ▲", "loss": " ▼"}.get(row[f"{name}_verdict"], "")
         return f"{signed(row[name])} [{signed(row[f'{name}_low'])}, {signed(row[f'{name}_high'])}]{mark}"
 
-    lines = ["| dataset | mode | control acc. | control sd | oracle − control | oracle − random | in-group: "
-             "oracle − control | in-group: oracle − random | in-group pts | MDE: oracle − random, test / in-group |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| dataset | mode | control acc. | control sd | oracle − control | oracle − random | in-group: "
+        "oracle − control | in-group: oracle − random | in-group pts | MDE: oracle − random, test / in-group |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for _, row in table.iterrows():
         lines.append(
             f"| {row['dataset']} | {row['mode']} | {100 * row['control_accuracy']:.1f} | {points(row['control_sd'], 2)} "

@@ -37,8 +37,10 @@ def bert_parts(model, layers: int):
     base = getattr(model, "base_model", None)
     encoder = getattr(base, "encoder", None)
     if not (hasattr(encoder, "layer") and getattr(base, "pooler", None) is not None and hasattr(model, "classifier")):
-        raise ValueError(f"retrain.top.layers = {layers} needs a BERT-style classifier (encoder.layer, pooler, "
-                         f"classifier); {type(model).__name__} is not one: use retrain.top.layers: 0")
+        raise ValueError(
+            f"retrain.top.layers = {layers} needs a BERT-style classifier (encoder.layer, pooler, "
+            f"classifier); {type(model).__name__} is not one: use retrain.top.layers: 0"
+        )
     if not 0 < layers <= len(encoder.layer):
         raise ValueError(f"retrain.top.layers = {layers}: the model has {len(encoder.layer)} encoder layers")
     return base, list(encoder.layer[-layers:])
@@ -100,8 +102,17 @@ def top_logits(model, layers: int, states: list[np.ndarray]) -> torch.Tensor:
 class TopRetrainer:
     """The cached lower part of one seed's base model and the steps of a cell (see module doc)."""
 
-    def __init__(self, model, tokenizer, settings: classifier.TrainSettings, top, seed: int,
-                 train: pd.DataFrame, evaluated: pd.DataFrame, cached_features: dict[str, np.ndarray] | None = None):
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        settings: classifier.TrainSettings,
+        top,
+        seed: int,
+        train: pd.DataFrame,
+        evaluated: pd.DataFrame,
+        cached_features: dict[str, np.ndarray] | None = None,
+    ):
         self.model, self.tokenizer, self.settings, self.top, self.seed = model, tokenizer, settings, top, seed
         self.train_labels = train["label"].to_numpy()
         self.initial = {name: value.detach().clone() for name, value in model.state_dict().items()}
@@ -154,7 +165,7 @@ class TopRetrainer:
         order = replay_order(len(self.train_labels), self.top.steps, self.top.replay_batch_size, self.seed)
         device = head.weight.device
         for step in range(self.top.steps):
-            rows = order[step * self.top.replay_batch_size:(step + 1) * self.top.replay_batch_size]
+            rows = order[step * self.top.replay_batch_size : (step + 1) * self.top.replay_batch_size]
             inputs = self._select(self.train_inputs, rows)
             labels = self.train_labels[rows]
             if len(added_labels):
@@ -168,6 +179,9 @@ class TopRetrainer:
             if self.top.layers == 0:
                 return self._logits(self.evaluated_inputs).float().cpu().numpy()
             batch = self.settings.eval_batch_size
-            return np.vstack([self._logits(self.evaluated_inputs[i:i + batch]).float().cpu().numpy()
-                              for i in range(0, len(self.evaluated_inputs), batch)])
-
+            return np.vstack(
+                [
+                    self._logits(self.evaluated_inputs[i : i + batch]).float().cpu().numpy()
+                    for i in range(0, len(self.evaluated_inputs), batch)
+                ]
+            )

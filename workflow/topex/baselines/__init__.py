@@ -72,9 +72,12 @@ def augment_cluster(
         seconds = time.perf_counter() - started
         whole = text_key(result.text, result.text_pair)
         reason = (
-            "unchanged" if result.changed == 0 or (result.text, result.text_pair) == (source["text"], pair)
-            else "duplicate" if whole in seen
-            else "copy of a training text" if whole in training
+            "unchanged"
+            if result.changed == 0 or (result.text, result.text_pair) == (source["text"], pair)
+            else "duplicate"
+            if whole in seen
+            else "copy of a training text"
+            if whole in training
             else None
         )
         before = {
@@ -119,9 +122,17 @@ def make_augmenter(method: str, settings: dict, classifier_config: dict, model_d
 
         masked_lm, tokenizer = load_masked_lm(recipe.pop("masked_lm"), recipe.pop("masked_lm_revision"))
         masked_lm.to(device)
-        similarity = SentenceSimilarity(encoder, recipe.pop("sentence_threshold"), recipe.pop("window_size"),
-                                        device=device)
+        similarity = SentenceSimilarity(
+            encoder, recipe.pop("sentence_threshold"), recipe.pop("window_size"), device=device
+        )
         candidates = recipe.pop("max_candidates")
-        return CLARE(masked_lm, tokenizer, similarity, swap_max_candidates=candidates,
-                     insert_max_candidates=candidates, merge_max_candidates=candidates, **recipe)
+        return CLARE(
+            masked_lm,
+            tokenizer,
+            similarity,
+            swap_max_candidates=candidates,
+            insert_max_candidates=candidates,
+            merge_max_candidates=candidates,
+            **recipe,
+        )
     raise ValueError(f"baselines.methods: unknown method '{method}' (one of {', '.join(METHODS)})")

@@ -72,9 +72,19 @@ def recover_case(word: str, reference: str) -> str:
 class A2T:
     """Gradient-ranked greedy embedding swaps that lower the classifier's true-label probability."""
 
-    def __init__(self, model, tokenizer, vectors: WordVectors, similarity: SentenceSimilarity, *,
-                 max_length: int = 128, max_candidates: int = 20, min_cos_sim: float = 0.8,
-                 max_rate: float = 0.1, min_threshold: int = 4):
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        vectors: WordVectors,
+        similarity: SentenceSimilarity,
+        *,
+        max_length: int = 128,
+        max_candidates: int = 20,
+        min_cos_sim: float = 0.8,
+        max_rate: float = 0.1,
+        min_threshold: int = 4,
+    ):
         self.model, self.tokenizer = model.eval(), tokenizer
         self.vectors, self.similarity = vectors, similarity
         self.max_length, self.max_candidates, self.min_cos_sim = max_length, max_candidates, min_cos_sim
@@ -82,8 +92,9 @@ class A2T:
         self.device = next(model.parameters()).device
 
     @classmethod
-    def load(cls, model_dir: str | Path, settings, vectors: WordVectors, similarity: SentenceSimilarity,
-             **options) -> "A2T":
+    def load(
+        cls, model_dir: str | Path, settings, vectors: WordVectors, similarity: SentenceSimilarity, **options
+    ) -> "A2T":
         """An A2T on a saved classifier (``settings``: its :class:`~topex.classifier.TrainSettings`)."""
         from ..classifier import load_classifier
 
@@ -93,16 +104,18 @@ class A2T:
     # -- the classifier ------------------------------------------------------------------------
 
     def _encode(self, texts: list[str], pairs: list[str] | None, **extra):
-        return self.tokenizer(texts, pairs, truncation=True, max_length=self.max_length, padding=True,
-                              return_tensors="pt", **extra)
+        return self.tokenizer(
+            texts, pairs, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt", **extra
+        )
 
     def probabilities(self, texts: list[str], pairs: list[str] | None = None) -> np.ndarray:
         """Class probabilities of each text (pair), in batches of ``BATCH_SIZE``."""
         out = []
         with torch.inference_mode():
             for start in range(0, len(texts), BATCH_SIZE):
-                batch = self._encode(texts[start:start + BATCH_SIZE],
-                                     None if pairs is None else pairs[start:start + BATCH_SIZE]).to(self.device)
+                batch = self._encode(
+                    texts[start : start + BATCH_SIZE], None if pairs is None else pairs[start : start + BATCH_SIZE]
+                ).to(self.device)
                 out.append(torch.softmax(self.model(**batch).logits.float(), dim=-1).cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, self.model.config.num_labels), dtype=np.float32)
 
@@ -139,8 +152,11 @@ class A2T:
 
     def augment(self, text: str, text_pair: str | None, label: int, rng: np.random.Generator) -> Augmented:
         original, cut = _joined(text, text_pair)
-        editable = [i for i in range(len(original))
-                    if not original.is_stopword(i) and (text_pair is None or original.spans[i][0] >= cut)]
+        editable = [
+            i
+            for i in range(len(original))
+            if not original.is_stopword(i) and (text_pair is None or original.spans[i][0] >= cut)
+        ]
         info: dict = {"swaps": []}
         if not editable:
             probabilities = self.probabilities([text], None if text_pair is None else [text_pair])[0]
@@ -152,8 +168,12 @@ class A2T:
         editable = np.array([i for i in editable if seen[i]], dtype=np.int64)
         budget = max(math.ceil(self.max_rate * int(seen.sum()) - 1e-9), self.min_threshold)
         order = editable[np.lexsort((rng.permutation(len(editable)), -scores[editable]))]
-        info.update(budget=budget, editable=len(editable), true_prob_before=float(probabilities[label]),
-                    predicted_before=int(probabilities.argmax()))
+        info.update(
+            budget=budget,
+            editable=len(editable),
+            true_prob_before=float(probabilities[label]),
+            predicted_before=int(probabilities.argmax()),
+        )
 
         current, current_prob, current_pred = original, float(probabilities[label]), int(probabilities.argmax())
         for index in order:
@@ -171,8 +191,15 @@ class A2T:
             if chosen is None:
                 continue
             best = ranked[chosen]
-            info["swaps"].append({"index": int(index), "from": word, "to": texts[best].word(index),
-                                  "importance": float(scores[index]), "true_prob": float(true[best])})
+            info["swaps"].append(
+                {
+                    "index": int(index),
+                    "from": word,
+                    "to": texts[best].word(index),
+                    "importance": float(scores[index]),
+                    "true_prob": float(true[best]),
+                }
+            )
             current, current_prob, current_pred = texts[best], float(true[best]), int(probs[best].argmax())
 
         new_text, new_pair = _split(current, cut)
@@ -205,4 +232,4 @@ def _joined(text: str, text_pair: str | None) -> tuple[Words, int]:
 def _split(words: Words, cut: int) -> tuple[str, str | None]:
     if cut == 0:
         return words.text, None
-    return words.text[:cut - 1], words.text[cut:]
+    return words.text[: cut - 1], words.text[cut:]

@@ -63,8 +63,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import Augmented
 from ..models import pretrained_kwargs, resolve_model
+from . import Augmented
 from .similarity import SentenceSimilarity
 from .words import WORD, Words, budget
 
@@ -193,8 +193,9 @@ class CLARE:
             if chosen is None:
                 break
             words, modified = chosen.words, _shift(modified, chosen.operation, chosen.index)
-            operations.append({"operation": chosen.operation, "index": chosen.index, "old": chosen.old,
-                               "new": chosen.new})
+            operations.append(
+                {"operation": chosen.operation, "index": chosen.index, "old": chosen.old, "new": chosen.new}
+            )
         info = {"operations": operations}
         if text_pair is None:
             return Augmented(words.text, None, len(operations), info)
@@ -205,8 +206,9 @@ class CLARE:
             return positions
         return sorted(rng.choice(positions, size=self.max_positions, replace=False).tolist())
 
-    def _candidates(self, words: Words, premise: str | None, modified: set[int],
-                    rng: np.random.Generator) -> list[_Candidate]:
+    def _candidates(
+        self, words: Words, premise: str | None, modified: set[int], rng: np.random.Generator
+    ) -> list[_Candidate]:
         """Every transformed text of one step, deduplicated and sorted by text (TextAttack's
         ``filter_transformations`` sorts them, so the draw does not depend on generation order)."""
         text, spans, n = words.text, words.spans, len(words)
@@ -214,8 +216,9 @@ class CLARE:
         sites = {
             "swap": self._positions([i for i in free if not words.is_stopword(i)], rng),
             "insert": self._positions(free, rng),
-            "merge": self._positions([i for i in free if i + 1 < n and i + 1 not in modified
-                                      and _mergeable(words, i)], rng),
+            "merge": self._positions(
+                [i for i in free if i + 1 < n and i + 1 not in modified and _mergeable(words, i)], rng
+            ),
         }
 
         def edit(operation: str, i: int, new: str) -> str:  # as Words.replace / Words.insert, on the text
@@ -224,7 +227,8 @@ class CLARE:
 
         masked = [
             _Masked(op, i, edit(op, i, self.tokenizer.mask_token), _after_space(words, i), *self.limits[op])
-            for op, positions in sites.items() for i in positions
+            for op, positions in sites.items()
+            for i in positions
         ]
         candidates: dict[str, _Candidate] = {}
         for item, news in zip(masked, self._predict(masked, premise)):
@@ -243,11 +247,12 @@ class CLARE:
         ranked loop over the vocabulary, vectorised). A mask cut off by truncation has none."""
         results: list[list[str]] = []
         for start in range(0, len(masked), self.batch_size):
-            batch = masked[start:start + self.batch_size]
+            batch = masked[start : start + self.batch_size]
             texts = [item.text for item in batch]
             inputs = (texts,) if premise is None else ([premise] * len(batch), texts)
-            encoded = self.tokenizer(*inputs, padding=True, truncation=True, max_length=self.max_length,
-                                     return_tensors="pt").to(self.device)
+            encoded = self.tokenizer(
+                *inputs, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+            ).to(self.device)
             is_mask = encoded["input_ids"] == self.tokenizer.mask_token_id
             first = is_mask & (is_mask.cumsum(dim=1) == 1)
             has_mask = first.any(dim=1).tolist()
@@ -263,8 +268,11 @@ class CLARE:
             ranked = iter(zip(values.tolist(), indices.tolist()))
             for item, has in zip(batch, has_mask):
                 row_values, row_indices = next(ranked) if has else ([], [])
-                results.append([self.words[i] for p, i in zip(row_values, row_indices)
-                                if p >= 0 and p >= item.min_confidence][:item.max_candidates])
+                results.append(
+                    [self.words[i] for p, i in zip(row_values, row_indices) if p >= 0 and p >= item.min_confidence][
+                        : item.max_candidates
+                    ]
+                )
         return results
 
     def _mask_logits(self, encoded, first: torch.Tensor) -> torch.Tensor:
@@ -313,7 +321,7 @@ def _after_space(words: Words, index: int) -> bool:
 
 def _mergeable(words: Words, i: int) -> bool:
     """Stand-in for TextAttack's part-of-speech merge pairs (see the module docstring)."""
-    gap = words.text[words.spans[i][1]:words.spans[i + 1][0]]
+    gap = words.text[words.spans[i][1] : words.spans[i + 1][0]]
     first_ok = not words.is_stopword(i) or words.word(i).lower() in MERGE_STARTERS
     return gap.isspace() and first_ok and not words.is_stopword(i + 1)
 

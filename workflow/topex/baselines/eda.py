@@ -62,8 +62,9 @@ class EDA:
         """One augmented version of the text (or of the hypothesis of a pair); EDA ignores the
         label. ``changed`` counts words replaced, inserted, deleted or moved."""
         operation = _pick(self.operations, rng)
-        edit = {"synonym": self.synonym, "insertion": self.insertion, "swap": self.swap,
-                "deletion": self.deletion}[operation]
+        edit = {"synonym": self.synonym, "insertion": self.insertion, "swap": self.swap, "deletion": self.deletion}[
+            operation
+        ]
         edited, changed = edit(text if text_pair is None else text_pair, rng)
         info = {"operation": operation}
         if text_pair is None:

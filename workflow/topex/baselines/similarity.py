@@ -18,8 +18,9 @@ from .words import Words
 class SentenceSimilarity:
     """Cosine similarity of sentence embeddings between an original and its candidates."""
 
-    def __init__(self, model: str, threshold: float, window_size: int | None = None, max_length: int = 128,
-                 device: str = "cpu"):
+    def __init__(
+        self, model: str, threshold: float, window_size: int | None = None, max_length: int = 128, device: str = "cpu"
+    ):
         from sentence_transformers import SentenceTransformer
 
         self.encoder = SentenceTransformer(resolve_model(model), device=device)
@@ -35,7 +36,7 @@ class SentenceSimilarity:
         if self.window_size is None or len(words) <= self.window_size:
             return words.text
         start = min(max(index - self.window_size // 2, 0), len(words) - self.window_size)
-        return " ".join(words.words[start:start + self.window_size])
+        return " ".join(words.words[start : start + self.window_size])
 
     def allows(self, original: Words, candidates: list[Words], index: int) -> np.ndarray:
         """Which candidates (edits of ``original`` at word ``index``) keep the similarity at or

@@ -52,8 +52,8 @@ def _files(source) -> Iterator[tuple[str, bytes]]:
     else:  # nltk.data.ZipFilePathPointer: corpora/wordnet.zip, entry "wordnet/"
         archive, entry = source.zipfile, source.entry
         for name in sorted(archive.namelist()):
-            if name.startswith(entry) and not name.endswith("/") and "/" not in name[len(entry):]:
-                yield name[len(entry):], archive.read(name)
+            if name.startswith(entry) and not name.endswith("/") and "/" not in name[len(entry) :]:
+                yield name[len(entry) :], archive.read(name)
 
 
 def prepare_wordnet(target: str | Path) -> Path:
