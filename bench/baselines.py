@@ -33,9 +33,7 @@ COUNT, SEED = 10, 3
 CLARE_POINTS = 1
 torch.set_num_threads(2)
 config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
-validate(
-    config, schema=str(ROOT / "workflow/schemas/config.schema.yaml")
-)  # the schema's defaults, as the workflow has them
+validate(config, schema=str(ROOT / "workflow/schemas/config.schema.yaml"))  # the schema's defaults filled in
 settings = config["baselines"]
 frames, _ = load_source({"kind": "package", "name": "bbc_news"}, {"all"})
 cluster = frames["all"].sample(COUNT, random_state=SEED).reset_index(drop=True)

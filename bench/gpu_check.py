@@ -30,12 +30,19 @@ from pathlib import Path
 
 import pandas as pd
 import torch
+import yaml
+from snakemake.utils import validate
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "workflow"))
 
 from topex import classifier, retrain_modes  # noqa: E402
 from topex.llm import load_model, prepare_model  # noqa: E402
 from topex.prompts import completion_prompt, instruction  # noqa: E402
+
+# the default config, validated: the schema's defaults filled in
+DEFAULT = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+validate(DEFAULT, schema=str(ROOT / "workflow/schemas/config.schema.yaml"))
 
 TOPICS = {
     "sports": "match goal team coach league season player score win cup final striker",
@@ -60,14 +67,17 @@ def texts(n: int, seed: int, words: int) -> pd.DataFrame:
 
 
 def measure_training(device: str, args, train: pd.DataFrame, test: pd.DataFrame, added: pd.DataFrame) -> dict:
-    settings = classifier.TrainSettings(
-        model=args.model,
-        epochs=args.epochs,
-        max_length=args.max_length,
-        batch_size=16,
-        eval_batch_size=64,
-        learning_rate=5e-5,
-        device=device,
+    settings = classifier.TrainSettings.from_config(
+        {
+            **DEFAULT["classifier"],
+            "model": args.model,
+            "epochs": args.epochs,
+            "max_length": args.max_length,
+            "batch_size": 16,
+            "eval_batch_size": 64,
+            "learning_rate": 5e-5,
+            "device": device,
+        }
     )
     names = sorted(TOPICS)
     started = time.perf_counter()

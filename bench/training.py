@@ -36,6 +36,7 @@ import numpy as np
 import torch
 import transformers
 import yaml
+from snakemake.utils import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
@@ -57,6 +58,7 @@ transformers.logging.set_verbosity_error()  # no load report about the fresh hea
 transformers.logging.disable_progress_bar()
 datasets.disable_progress_bars()
 config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+validate(config, schema=str(ROOT / "workflow/schemas/config.schema.yaml"))  # the schema's defaults filled in
 dataset = config["datasets"]["bbc_news"]
 spec = {**dataset["splits"], "train": {**dataset["splits"]["train"], "size": args.points}}
 sources, label_names = load_source(dataset["source"], needed_source_splits(spec))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -48,6 +49,20 @@ def default_config(**sections) -> dict:
     update_config(config, sections)
     validate(config, schema=str(ROOT / "workflow/schemas/config.schema.yaml"))
     return config
+
+
+def train_settings(**overrides):
+    """The default config's classifier settings, with ``overrides``."""
+    from topex.classifier import TrainSettings
+
+    return TrainSettings.from_config({**default_config()["classifier"], **overrides})
+
+
+def generation_settings(count: int, shots: int, **overrides):
+    """The default config's Augmenter settings for one generation, with ``overrides``."""
+    from topex.augmenter import GenerationSettings
+
+    return replace(GenerationSettings.from_config(default_config()["augment"], count, shots), **overrides)
 
 
 def rule_blocks() -> dict[str, str]:

@@ -8,12 +8,12 @@ import copy
 import numpy as np
 import pytest
 import torch
+from conftest import train_settings
 
 from topex.baselines.a2t import A2T, recover_case
 from topex.baselines.similarity import SentenceSimilarity
 from topex.baselines.word_vectors import WordVectors
 from topex.baselines.words import STOPWORDS, WORD, Words
-from topex.classifier import TrainSettings
 
 VECTORS = """\
 good 1 0 0 0
@@ -78,7 +78,7 @@ def with_threshold(encoder: SentenceSimilarity, threshold: float) -> SentenceSim
 
 @pytest.fixture(scope="module")
 def a2t(classifier, vectors, encoder) -> A2T:
-    settings = TrainSettings(
+    settings = train_settings(
         model=str(classifier),
         epochs=1,
         max_length=64,

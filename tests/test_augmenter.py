@@ -2,9 +2,9 @@
 
 import pandas as pd
 import pytest
-from conftest import GEMMA2_CHAT_TEMPLATE
+from conftest import GEMMA2_CHAT_TEMPLATE, generation_settings
 
-from topex.augmenter import GenerationSettings, cell_seed, few_shot_pool, generate, target_label
+from topex.augmenter import cell_seed, few_shot_pool, generate, target_label
 from topex.llm import (
     GenerationError,
     ModelFileError,
@@ -57,7 +57,7 @@ class Stub:
 
 def test_attempts_are_bounded_and_every_rejection_recorded():
     stub = Stub(lambda seed: "")
-    settings = GenerationSettings(count=4, shots=0, attempts_per_point=2)
+    settings = generation_settings(4, 0, attempts_per_point=2)
     records = generate(stub, False, TEMPLATE, CLUSTER, "cinderella disney", LABELS, set(), settings, seed=10)
     assert len(records) == 8 and len(stub.calls) == 8
     assert {r["reason"] for r in records} == {"empty"}
@@ -66,7 +66,7 @@ def test_attempts_are_bounded_and_every_rejection_recorded():
 
 def test_duplicates_are_rejected_and_counted_once():
     stub = Stub(lambda seed: "The same review of a film every time.")
-    records = generate(stub, False, TEMPLATE, CLUSTER, "x", LABELS, set(), GenerationSettings(count=2, shots=1), seed=0)
+    records = generate(stub, False, TEMPLATE, CLUSTER, "x", LABELS, set(), generation_settings(2, 1), seed=0)
     assert records[0]["accepted"] and records[0]["index"] == 0
     assert all(r["reason"] == "duplicate of an accepted generation" for r in records[1:])
 
@@ -106,7 +106,7 @@ def test_real_model_is_deterministic_and_counts_are_prefixes(request, model_name
             "cinderella disney",
             LABELS,
             set(),
-            GenerationSettings(count=count, shots=1, **SMALL),
+            generation_settings(count, 1, **SMALL),
             seed=42,
         )
         return [(r["raw"], r["accepted"], r["reason"]) for r in records]
@@ -149,7 +149,7 @@ def test_gemma2_template_generates_with_the_frame_folded_and_fails_naming_llm_an
     model = load_model(path, "llms.gemma2_2b.model", n_ctx=1024, n_threads=2, n_gpu_layers=0, seed=0)
     template, source = use_chat_template(model, GEMMA2_CHAT_TEMPLATE, "llms.gemma2_2b.chat_template")
     assert template == GEMMA2_CHAT_TEMPLATE and "llms.gemma2_2b.chat_template" in source
-    settings = GenerationSettings(count=1, shots=1, **SMALL)
+    settings = generation_settings(1, 1, **SMALL)
     records = generate(model, True, TEMPLATE, CLUSTER, "cinderella", LABELS, set(), settings, seed=1, system_role=False)
     assert records and records[0]["prompt"][0]["role"] == "user"
     assert records[0]["prompt"][0]["content"].startswith("You have to complete")

@@ -3,16 +3,16 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import pair_texts, topic_texts
+from conftest import pair_texts, topic_texts, train_settings
 from transformers import AutoTokenizer
 
-from topex.classifier import TrainSettings, encode, fine_tune, logit_columns, outputs_table, predict_logits
+from topex.classifier import encode, fine_tune, logit_columns, outputs_table, predict_logits
 from topex.data import standardise_all
 
 
 def settings(model, **overrides):
     base = dict(model=str(model), epochs=1, max_length=32, batch_size=8, eval_batch_size=16, learning_rate=1e-3)
-    return TrainSettings(**{**base, **overrides})
+    return train_settings(**{**base, **overrides})
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ default is. Where validate cannot fill a default in (a ``oneOf`` branch, e.g. a 
 
 from __future__ import annotations
 
+import ast
 import io
 import tokenize
 
@@ -131,6 +132,33 @@ def test_no_code_repeats_a_schema_default():
         for line, what in fallbacks(path.read_text(), DEFAULTS)
     ]
     assert not found, "read these keys directly (section['key']):\n" + "\n".join(found)
+
+
+def defaulted_settings_fields(source: str) -> list[tuple[int, str]]:
+    """Fields with a default in the ``*Settings`` dataclasses of ``source``: the library's views of
+    config sections, which must take every value from the (validated) config."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ClassDef) and node.name.endswith("Settings"):
+            for field in node.body:
+                if isinstance(field, ast.AnnAssign) and field.value is not None:
+                    found.append((field.lineno, f"{node.name}.{ast.unparse(field.target)}"))
+    return found
+
+
+def test_the_settings_check_finds_a_planted_default():
+    planted = "@dataclass\nclass TopSettings:\n    layers: int\n    steps: int = 30\n"
+    assert defaulted_settings_fields(planted) == [(4, "TopSettings.steps")]
+
+
+def test_no_settings_dataclass_keeps_a_default():
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {name}"
+        for path in code_files()
+        if path.suffix == ".py"
+        for line, name in defaulted_settings_fields(path.read_text())
+    ]
+    assert not found, "the schema holds these defaults:\n" + "\n".join(found)
 
 
 # --- validate fills every default in, so that the code can read it directly ----------------------------

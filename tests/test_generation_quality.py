@@ -3,10 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import generation_settings
 
 from topex import generation_quality as quality
 from topex import table3
-from topex.augmenter import GenerationSettings, generate
+from topex.augmenter import generate
 from topex.judge import Judge, fit_judge
 from topex.screening import screen_vector
 
@@ -118,7 +119,7 @@ def test_the_augmenter_records_what_the_screen_rejects_and_tries_again():
         "banks",
         ["business"],
         set(),
-        GenerationSettings(count=2, shots=0),
+        generation_settings(2, 0),
         seed=5,
         screen=screen,
     )

@@ -9,7 +9,7 @@ import json
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, generation_settings
 
 from topex.cleaning import judge
 from topex.config_checks import ConfigError, check_config, drop_removed
@@ -359,7 +359,7 @@ class FittingStub(WordTokenizer):
 
 
 def test_generation_sends_only_the_examples_that_fit_and_records_how_many():
-    from topex.augmenter import GenerationSettings, generate
+    from topex.augmenter import generate
 
     cluster = pd.DataFrame(
         {
@@ -370,7 +370,7 @@ def test_generation_sends_only_the_examples_that_fit_and_records_how_many():
         }
     )
     stub = FittingStub()
-    settings = GenerationSettings(count=2, shots=3, max_tokens=40, min_words=3)
+    settings = generation_settings(2, 3, max_tokens=40, min_words=3)
     template = "Generate a {label} movie review about '{issue}'"
     # by hand: frame 21 words, a block per example 1 + 8 + 2 + 61, the last block 11, BOS 1:
     # one example 105 + 40 <= 210, two 177 + 40 > 210

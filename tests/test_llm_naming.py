@@ -1,14 +1,21 @@
 """LLM-written cluster names: cleaning, bookkeeping, the real offline LLM, and the tiny workflow."""
 
 import copy
+import dataclasses
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import default_config
 
 from topex.llm import load_model, prepare_model
 from topex.llm_naming import NamingSettings, apply_names, clean_name, llm_names, naming_instruction, typical_texts
+
+
+def naming_settings(**overrides) -> NamingSettings:
+    """The default config's LLM-naming settings, with ``overrides``."""
+    return dataclasses.replace(NamingSettings.from_config(default_config()["naming"]), **overrides)
 
 
 def test_a_name_is_cleaned_to_its_first_line_and_cut():
@@ -23,7 +30,7 @@ def test_a_name_is_cleaned_to_its_first_line_and_cut():
 
 
 def test_the_instruction_holds_the_words_and_cut_texts():
-    task = naming_instruction("banks markets", ["one two three four", "five"], NamingSettings(text_words=2))
+    task = naming_instruction("banks markets", ["one two three four", "five"], naming_settings(text_words=2))
     assert "banks markets" in task and "1. one two ..." in task and "2. five" in task
 
 
@@ -65,7 +72,7 @@ def test_the_offline_llm_names_candidate_clusters_deterministically(smollm):
     clusters = pd.DataFrame(
         {"cluster": [0, 1], "name": ["bank rates markets", "cup team"], "is_candidate": [True, False]}
     )
-    settings = NamingSettings(max_tokens=16)
+    settings = naming_settings(max_tokens=16)
     names = llm_names(smollm, True, True, clusters, texts, vectors, cluster, settings, ("tiny", "0"), "smollm2")
     assert list(names) == [0]  # candidates only
     assert names[0] is None or 1 <= len(names[0].split()) <= settings.max_words
@@ -105,7 +112,7 @@ def test_the_tiny_workflow_prompts_with_the_llm_name(tmp_path):
 def test_a_name_that_copies_a_shown_text_is_no_name():
     from topex.llm_naming import copies
 
-    prompt = naming_instruction("bank rates", ["The central bank raised interest rates again"], NamingSettings())
+    prompt = naming_instruction("bank rates", ["The central bank raised interest rates again"], naming_settings())
     assert copies("The central bank raised interest", prompt)
     assert copies("Task", prompt)
     assert not copies("Central bank policy", prompt)

@@ -4,17 +4,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import default_config, topic_texts
+from conftest import default_config, topic_texts, train_settings
 
 from topex import classifier
 from topex.controls import oracle_points, random_points
 from topex.data import standardise_all
-from topex.retrain_modes import ContinueSettings, replay_order, retrain
+from topex.retrain_modes import ContinueSettings, HeadSettings, replay_order, retrain
 from topex.stats import mean_interval, paired_deltas, sign_flip_p, verdict
 
 
 def settings(model):
-    return classifier.TrainSettings(
+    return train_settings(
         model=str(model), epochs=1, max_length=32, batch_size=8, eval_batch_size=16, learning_rate=1e-3
     )
 
@@ -30,8 +30,10 @@ def setup(tmp_path_factory, tiny_bert):
 
 
 def run(setup, mode, added, **kwargs):
+    """``retrain`` on the setup, with the default config's head settings unless given."""
     train, _, test, names, base, config = setup
-    return retrain(mode, train, added, test, names, config, 3, base, **kwargs)
+    head = HeadSettings(**default_config()["retrain"]["head"])
+    return retrain(mode, train, added, test, names, config, 3, base, **{"head": head, **kwargs})
 
 
 def test_head_mode_is_deterministic_and_sees_the_added_points(setup):
@@ -143,7 +145,15 @@ def test_top_mode_head_on_cached_features_gives_the_plain_forward_logits(setup):
 
     train, _, test, _, base, config = setup
     model, tokenizer = classifier.load_classifier(base, config)
-    top = TopRetrainer(model, tokenizer, config, TopSettings(layers=0, steps=0), 3, train, test)
+    top = TopRetrainer(
+        model,
+        tokenizer,
+        config,
+        TopSettings(**{**default_config()["retrain"]["top"], "layers": 0, "steps": 0}),
+        3,
+        train,
+        test,
+    )
     np.testing.assert_allclose(
         top.run([], np.array([], dtype=int)), classifier.predict_logits(base, test, config), atol=1e-5
     )
@@ -198,7 +208,8 @@ def test_count_metrics_retrains_each_count_and_skips_what_is_missing(setup):
         "n": 5,
         "skipped": "only 4 oracle points available, 5 asked for",
     }
-    logits, _ = retrain("head", train, added.head(2)[COLUMNS], evaluated, names, config, 3, base)
+    head = HeadSettings(**default_config()["retrain"]["head"])
+    logits, _ = retrain("head", train, added.head(2)[COLUMNS], evaluated, names, config, 3, base, head=head)
     correct = finite(logits)[: len(test)].argmax(axis=1) == test["label"].to_numpy()
     assert metrics[1]["accuracy"] == float(correct.mean()) and metrics[1]["n_test"] == len(test)
     assert metrics[1]["group"]["7"]["n"] == 4 and metrics[1]["group"]["7"]["accuracy"] == float(correct[:4].mean())

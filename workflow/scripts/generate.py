@@ -21,15 +21,7 @@ with log_to(snakemake.log[0]) as log:
         raise ValueError(f"{template_key}: no prompt template for the task shape of '{wildcards.dataset}'")
     template = augment["prompts"][manifest["task"]]
     check_template(template, template_key)
-    settings = augmenter.GenerationSettings(
-        count=augment["largest_count"],
-        shots=int(wildcards.shots),
-        **{
-            k: augment[k]
-            for k in augmenter.GenerationSettings.__dataclass_fields__
-            if k not in ("count", "shots") and k in augment
-        },
-    )
+    settings = augmenter.GenerationSettings.from_config(augment, augment["largest_count"], int(wildcards.shots))
     cluster = int(wildcards.cluster)
     points = pd.read_parquet(snakemake.input.points)
     clusters = pd.read_csv(snakemake.input.clusters, keep_default_na=False)

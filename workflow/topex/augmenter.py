@@ -28,17 +28,23 @@ log = logging.getLogger("topex.augmenter")
 
 @dataclass(frozen=True)
 class GenerationSettings:
-    """The ``augment`` section of the config."""
+    """One generation's settings: its count and shots, and the ``augment`` section of the config
+    (validated: the schema holds the defaults)."""
 
     count: int  # accepted points wanted: the largest of the configured counts
     shots: int  # few-shot examples per prompt; 0 is zero-shot
-    attempts_per_point: int = 3  # bound on attempts: count × attempts_per_point
-    min_words: int = 5
-    max_words: int = 400
-    max_tokens: int = 160
-    temperature: float = 0.8
-    top_p: float = 0.95
-    example_max_words: int = 80
+    attempts_per_point: int  # bound on attempts: count × attempts_per_point
+    min_words: int
+    max_words: int
+    max_tokens: int
+    temperature: float
+    top_p: float
+    example_max_words: int
+
+    @classmethod
+    def from_config(cls, augment: dict, count: int, shots: int) -> "GenerationSettings":
+        fields = [k for k in cls.__dataclass_fields__ if k not in ("count", "shots")]
+        return cls(count=count, shots=shots, **{k: augment[k] for k in fields})
 
 
 def cell_seed(*parts) -> int:

@@ -27,7 +27,7 @@ log = logging.getLogger("topex.classifier")
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """The ``classifier`` section of the config."""
+    """The ``classifier`` section of the config (validated: the schema holds the defaults)."""
 
     model: str
     epochs: int
@@ -35,14 +35,14 @@ class TrainSettings:
     batch_size: int
     eval_batch_size: int
     learning_rate: float
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    device: str = "auto"
-    revision: str | None = None  # the hub commit of ``model`` (ignored for local models)
+    warmup_ratio: float
+    weight_decay: float
+    device: str
+    revision: str | None  # the hub commit of ``model`` (ignored for local models)
 
     @classmethod
     def from_config(cls, section: dict) -> "TrainSettings":
-        return cls(**{k: section[k] for k in cls.__dataclass_fields__ if k in section})
+        return cls(**{k: section[k] for k in cls.__dataclass_fields__})
 
 
 def pick_device(name: str) -> torch.device:

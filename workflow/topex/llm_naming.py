@@ -41,19 +41,18 @@ NAME_PREFIX = re.compile(r"^\s*(the\s+)?(topic|name|title|answer)(\s+name)?\s*(i
 
 @dataclass(frozen=True)
 class NamingSettings:
-    """The ``naming`` keys of the LLM path."""
+    """The ``naming.llm_*`` keys of the LLM path (validated: the schema holds the defaults)."""
 
-    texts: int = 3  # texts of the cluster shown to the LLM
-    text_words: int = 40  # each cut to this many words
-    max_words: int = 6  # words of the name kept
-    max_tokens: int = 24
-    temperature: float = 0.0
-    top_p: float = 0.95
+    texts: int  # texts of the cluster shown to the LLM
+    text_words: int  # each cut to this many words
+    max_words: int  # words of the name kept
+    max_tokens: int
+    temperature: float
+    top_p: float
 
     @classmethod
     def from_config(cls, naming: dict) -> "NamingSettings":
-        keys = {f"llm_{field}": field for field in cls.__dataclass_fields__}
-        return cls(**{field: naming[key] for key, field in keys.items() if key in naming})
+        return cls(**{field: naming[f"llm_{field}"] for field in cls.__dataclass_fields__})
 
 
 def naming_instruction(words: str, texts: list[str], settings: NamingSettings) -> str:

@@ -40,26 +40,27 @@ log = logging.getLogger("topex.retrain_modes")
 MODES = ("full", "continue", "head", "top")
 
 
+# The retrain.continue, retrain.top and retrain.head sections (their defaults: the schema).
 @dataclass(frozen=True)
 class ContinueSettings:
-    steps: int = 20
-    replay_batch_size: int = 16
-    learning_rate: float = 2e-5
+    steps: int
+    replay_batch_size: int
+    learning_rate: float
 
 
 @dataclass(frozen=True)
 class TopSettings:
-    layers: int = 0  # encoder layers retrained below the head (0: the head alone)
-    steps: int = 30
-    replay_batch_size: int = 16
-    learning_rate: float = 1e-4  # of the head
-    layer_learning_rate: float = 5e-5  # of the retrained encoder layers
+    layers: int  # encoder layers retrained below the head (0: the head alone)
+    steps: int
+    replay_batch_size: int
+    learning_rate: float  # of the head
+    layer_learning_rate: float  # of the retrained encoder layers
 
 
 @dataclass(frozen=True)
 class HeadSettings:
-    c: float = 1.0  # inverse L2 strength of the logistic regression
-    max_iter: int = 2000
+    c: float  # inverse L2 strength of the logistic regression
+    max_iter: int
 
 
 def replay_order(n_train: int, steps: int, batch_size: int, seed: int) -> np.ndarray:
@@ -127,15 +128,18 @@ def retrain(
     settings: classifier.TrainSettings,
     seed: int,
     base_model_dir: str,
-    cont: ContinueSettings = ContinueSettings(),
-    head: HeadSettings = HeadSettings(),
+    cont: ContinueSettings | None = None,
+    head: HeadSettings | None = None,
     cached_features: dict[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, dict]:
     """Retrain with ``added`` points in ``mode``; return the test logits and a record of the run.
 
     ``cached_features`` (head mode) holds the base model's representations of ``train``, ``test``
-    and ``added`` under those keys; what is absent is computed.
+    and ``added`` under those keys; what is absent is computed. ``cont`` and ``head`` are the
+    settings of the continue and head modes, needed in those modes only.
     """
+    if {"continue": cont, "head": head}.get(mode, mode) is None:
+        raise ValueError(f"retrain: mode {mode} needs its settings (retrain.{mode})")
     started = time.perf_counter()
     record = {"mode": mode, "seed": seed, "n_added": int(len(added))}
     if mode == "full":
