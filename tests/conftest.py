@@ -51,6 +51,14 @@ def default_config(**sections) -> dict:
     return config
 
 
+def workflow_command(workdir: Path, *args: str) -> tuple[list[str], dict]:
+    """This checkout's workflow run in ``workdir`` with ``args``, and the environment to run it in:
+    this Python's bin first on PATH, so that the jobs run this venv's python and snakemake."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    snakefile = str(ROOT / "workflow" / "Snakefile")
+    return [sys.executable, "-m", "snakemake", "--snakefile", snakefile, "--directory", str(workdir), *args], env
+
+
 def train_settings(**overrides):
     """The default config's classifier settings, with ``overrides``."""
     from topex.classifier import TrainSettings

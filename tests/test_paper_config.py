@@ -16,14 +16,13 @@ import json
 import os
 import random
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from conftest import GEMMA2_CHAT_TEMPLATE, ROOT
+from conftest import GEMMA2_CHAT_TEMPLATE, ROOT, workflow_command
 
 PAPER = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
 SIZES = {"train": 40, "explore": 60}  # the sizes paper.yaml gives (others are null: all that is left)
@@ -199,29 +198,15 @@ def paper_run(tmp_path_factory, tiny_bert, tiny_masked_lm):
     workdir = tmp_path_factory.mktemp("paper-run")
     config = paper_for_fixtures(PAPER, hub_fixtures(workdir / "hub"), tiny_bert, tiny_masked_lm)
     (workdir / "paper.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        # the jobs import this checkout's topex, not the one an editable install points to
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "workflow"), *filter(None, [os.environ.get("PYTHONPATH")])]),
-    }
+    # no GPU here: let two "GPU" jobs (training, offloading LLMs) share the cores
+    command, env = workflow_command(
+        workdir, "--configfile", str(workdir / "paper.yaml"), "--cores", "2", "--resources", "gpu=2"
+    )
+    # the jobs import this checkout's topex, not the one an editable install points to
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "workflow"), *filter(None, [os.environ.get("PYTHONPATH")])])
     started = time.perf_counter()
     run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(ROOT / "workflow" / "Snakefile"),
-            "--directory",
-            str(workdir),
-            "--configfile",
-            str(workdir / "paper.yaml"),
-            "--cores",
-            "2",
-            "--resources",
-            "gpu=2",
-        ],  # no GPU here: let two "GPU" jobs (training, offloading LLMs) share the cores
+        command,
         capture_output=True,
         text=True,
         env=env,

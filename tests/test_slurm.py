@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -18,7 +17,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, rule_blocks
+from conftest import ROOT, rule_blocks, workflow_command
 from test_workflow import TINY
 
 PROFILE = ROOT / "profiles" / "slurm"
@@ -73,22 +72,11 @@ def tiny_config() -> dict:
 
 def snakemake(workdir: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(tiny_config()))
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    command, env = workflow_command(
+        workdir, "--configfile", str(workdir / "tiny.yaml"), "--workflow-profile", str(PROFILE), *args
+    )
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(ROOT / "workflow" / "Snakefile"),
-            "--directory",
-            str(workdir),
-            "--configfile",
-            str(workdir / "tiny.yaml"),
-            "--workflow-profile",
-            str(PROFILE),
-            *args,
-        ],
+        command,
         capture_output=True,
         text=True,
         env=env,

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, TINY_CONFIG, pair_texts, tiny_pairs
+from conftest import ROOT, TINY_CONFIG, pair_texts, tiny_pairs, workflow_command
 
 # The tiny config (.test/config/config.yaml). Each run works in a fresh directory with its own
 # copy of the pairs file, so the tests point the dataset at it there.
@@ -28,22 +28,7 @@ SCORERS = TINY["scoring"]["scorers"]
 
 def snakemake_command(workdir: Path, config: dict, *args: str) -> tuple[list[str], dict]:
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(config))
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "workflow" / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(workdir / "tiny.yaml"),
-        "--cores",
-        "2",
-        *args,
-    ]
-    return command, env
+    return workflow_command(workdir, "--configfile", str(workdir / "tiny.yaml"), "--cores", "2", *args)
 
 
 def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
@@ -531,20 +516,9 @@ def test_local_overlay_merges_over_the_default_and_leaves_out_nulls(tmp_path):
     tiny_pairs().to_csv(tmp_path / "pairs.csv", index=False)
     overlay = {"datasets": {"yahoo_answers": None, "tiny_pairs": TINY["datasets"]["tiny_pairs"]}}
     (tmp_path / "config/local.yaml").write_text(yaml.safe_dump(overlay))
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    command, env = workflow_command(tmp_path, "--cores", "1", "-n")
     run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(ROOT / "workflow" / "Snakefile"),
-            "--directory",
-            str(tmp_path),
-            "--cores",
-            "1",
-            "-n",
-        ],
+        command,
         capture_output=True,
         text=True,
         env=env,
