@@ -89,7 +89,8 @@ def measure_training(device: str, args, train: pd.DataFrame, test: pd.DataFrame,
     infer_rate = len(test) / (time.perf_counter() - started)
     with tempfile.TemporaryDirectory() as base:  # full mode does not read the base model
         started = time.perf_counter()
-        retrain_modes.retrain("full", train, added, test, names, settings, seed=0, base_model_dir=base)
+        full = retrain_modes.FullSettings(**DEFAULT["retrain"]["full"])
+        retrain_modes.retrain("full", train, added, test, names, settings, seed=0, base_model_dir=base, full=full)
         cell = time.perf_counter() - started
     return {
         "train_rate": len(train) * args.epochs / summary["train_seconds"],

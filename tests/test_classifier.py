@@ -6,7 +6,16 @@ import pytest
 from conftest import pair_texts, topic_texts, train_settings
 from transformers import AutoTokenizer
 
-from topex.classifier import encode, fine_tune, logit_columns, outputs_table, predict_logits
+from topex.classifier import (
+    adamw,
+    batch_plan,
+    encode,
+    fine_tune,
+    logit_columns,
+    outputs_table,
+    predict_logits,
+    train_steps,
+)
 from topex.data import standardise_all
 
 
@@ -87,3 +96,37 @@ def test_pickled_weights_are_never_loaded(tmp_path, tiny_bert, topics):
     train, names = topics
     with pytest.raises(OSError, match="safetensors"):
         train_classifier(train, names, settings(pickled), seed=0)
+
+
+def test_batch_plan_keeps_the_train_batches_and_places_each_added_point_once_per_epoch():
+    plan = batch_plan(n_train=20, batch_size=4, epochs=3, seed=5, n_added=7)
+    control = batch_plan(n_train=20, batch_size=4, epochs=3, seed=5)
+    assert [chosen for chosen, _ in plan] == [chosen for chosen, _ in control]  # the pair's train batches
+    assert all(not extra for _, extra in control) and len(plan) == 15
+    for epoch in range(3):
+        steps = plan[epoch * 5 : (epoch + 1) * 5]
+        assert sorted(i for chosen, _ in steps for i in chosen) == list(range(20))
+        assert sorted(i for _, extra in steps for i in extra) == list(range(7))  # each added point once
+        assert max(len(extra) for _, extra in steps) == 2  # spread: 7 points over 5 batches
+    assert plan == batch_plan(20, 4, 3, 5, 7)  # from the seed alone
+    assert [e for _, e in plan] != [e for _, e in batch_plan(20, 4, 3, 6, 7)]
+
+
+def test_dropout_is_drawn_per_step(tiny_bert, topics):
+    """Two runs whose first batch differs draw the same dropout at the next step: with the
+    learning rate 0 (weights unchanged) their second losses are equal."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    train, names = topics
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        tiny_bert, num_labels=len(names), ignore_mismatched_sizes=True
+    )
+    items, labels = encode(tokenizer, train, 32), train["label"].to_numpy()
+
+    def losses(first: int) -> list[float]:
+        batches = [(items[:first], labels[:first]), (items[8:16], labels[8:16])]
+        return train_steps(model, tokenizer, batches, adamw(model, 0.0, 0.0), None, 2, "cpu", seed=4)
+
+    one, other = losses(4), losses(5)
+    assert one[0] != other[0] and one[1] == other[1]

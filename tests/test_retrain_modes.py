@@ -9,7 +9,7 @@ from conftest import default_config, topic_texts, train_settings
 from topex import classifier
 from topex.controls import oracle_points, random_points
 from topex.data import standardise_all
-from topex.retrain_modes import ContinueSettings, HeadSettings, replay_order, retrain
+from topex.retrain_modes import ContinueSettings, FullSettings, HeadSettings, replay_order, retrain
 from topex.stats import mean_interval, paired_deltas, sign_flip_p, verdict
 
 
@@ -58,13 +58,29 @@ def test_continue_pairs_share_seed_steps_and_replay_order(setup):
     assert not np.allclose(treated, control)  # the pair differs in the added points
 
 
-def test_full_mode_control_is_the_base_model(setup):
+@pytest.mark.parametrize("order", ["paired", "shuffled"])
+def test_full_mode_control_is_the_base_model(setup, order):
     """The full-mode control (train alone, same seed) reproduces the base model, which the
     workflow therefore reuses instead of training it again."""
     train, _, test, _, base, config = setup
-    logits, record = run(setup, "full", train.head(0))
+    logits, record = run(setup, "full", train.head(0), full=FullSettings(order))
     np.testing.assert_allclose(logits, classifier.predict_logits(base, test, config), atol=1e-5)
-    assert record["mode"] == "full" and "train_seconds" in record
+    assert record["mode"] == "full" and record["order"] == order and "train_seconds" in record
+
+
+def test_full_mode_paired_shares_the_controls_batches_of_train_points(setup):
+    """Paired full mode trains on the control's batches of train points with the added points in
+    them; seeded, and another model than the same points reshuffled as one set."""
+    train, added, test, names, _, config = setup
+    plan = classifier.batch_plan(len(train), config.batch_size, config.epochs, 3, len(added))
+    control_plan = classifier.batch_plan(len(train), config.batch_size, config.epochs, 3)
+    assert [chosen for chosen, _ in plan] == [chosen for chosen, _ in control_plan]
+    treated, record = run(setup, "full", added, full=FullSettings("paired"))
+    again, _ = run(setup, "full", added, full=FullSettings("paired"))
+    shuffled, _ = run(setup, "full", added, full=FullSettings("shuffled"))
+    np.testing.assert_allclose(treated, again, atol=1e-6)  # seeded
+    assert not np.allclose(treated, shuffled)  # another order of the same points
+    assert record["order"] == "paired"
 
 
 def test_unknown_mode_is_named(setup):

@@ -18,7 +18,9 @@ if REFERENCE_SCORER not in SCORERS:
         f"retrain.reference_scorer: '{REFERENCE_SCORER}' is not among scoring.scorers {SCORERS}"
     )
 # Only what a retraining run uses, so that editing other retrain keys reruns nothing.
-RETRAIN_SETTINGS = {key: config["retrain"][key] for key in ("continue", "head", "top")}
+RETRAIN_SETTINGS = {
+    key: config["retrain"][key] for key in ("full", "continue", "head", "top")
+}
 CONTROLS = ["oracle", "random"]
 # The LLM whose TopEx cells Table 1 compares the scorers on (the paper: Gemma-2-2B).
 TABLE1_LLM = config["tables"]["table1_llm"] or LLMS[0]

@@ -66,12 +66,43 @@ def _batch(tokenizer, items, device, labels=None):
     return {k: v.to(device) for k, v in batch.items()}
 
 
+def batch_plan(n_train: int, batch_size: int, epochs: int, seed: int, n_added: int = 0) -> list[tuple[list, list]]:
+    """Every step's ``(train indices, added indices)``: the batches of a fine-tune.
+
+    The train points follow one seeded permutation per epoch, the same whatever ``n_added``, so a
+    fine-tune with added points and its control without them share every batch of train points
+    and the number of steps (common random numbers). The added points join those batches, each
+    once per epoch, spread evenly from an offset drawn per epoch from a second stream of the seed:
+    where they go depends on the seed and their number only, never on the data.
+    """
+    order_stream = torch.Generator().manual_seed(seed)
+    placement_stream = np.random.default_rng([seed, n_train])
+    steps = -(-n_train // batch_size)
+    plan = []
+    for _ in range(epochs):
+        order = torch.randperm(n_train, generator=order_stream).tolist()
+        offset = int(placement_stream.integers(steps))
+        slots = [(offset + i * steps // n_added) % steps for i in range(n_added)]
+        for step in range(steps):
+            plan.append(
+                (order[step * batch_size : (step + 1) * batch_size], [i for i, s in enumerate(slots) if s == step])
+            )
+    return plan
+
+
 def train_classifier(
-    train: pd.DataFrame, label_names: list[str], settings: TrainSettings, seed: int
+    train: pd.DataFrame,
+    label_names: list[str],
+    settings: TrainSettings,
+    seed: int,
+    added: pd.DataFrame | None = None,
 ) -> tuple[object, object, dict]:
     """Fine-tune ``settings.model`` on ``train``; return the model, its tokenizer and a summary.
 
-    Everything random (head initialisation, dropout, batch order) follows ``seed``.
+    Everything random (head initialisation, dropout, batch order) follows ``seed``. ``added``
+    points join the batches of the train points by :func:`batch_plan`, so the run shares its
+    initialisation, its batches of train points and its dropout masks (drawn per step) with the
+    run on ``train`` alone, except in the batches the added points join.
     """
     from transformers import (
         AutoModelForSequenceClassification,
@@ -93,23 +124,25 @@ def train_classifier(
         ignore_mismatched_sizes=True,  # a checkpoint with another head gets a fresh one for our labels
     ).to(device)
 
+    added = train.head(0) if added is None else added
     items = encode(tokenizer, train, settings.max_length)
-    labels = train["label"].to_numpy()
-    steps_per_epoch = -(-len(items) // settings.batch_size)
-    total_steps = steps_per_epoch * settings.epochs
+    added_items = encode(tokenizer, added, settings.max_length) if len(added) else []
+    labels = np.concatenate([train["label"].to_numpy(), added["label"].to_numpy()])
+    plan = batch_plan(len(items), settings.batch_size, settings.epochs, seed, len(added_items))
+    steps_per_epoch = len(plan) // settings.epochs
+    total_steps = len(plan)
     optimiser = adamw(model, settings.learning_rate, settings.weight_decay)
     schedule = get_linear_schedule_with_warmup(optimiser, int(settings.warmup_ratio * total_steps), total_steps)
-    generator = torch.Generator().manual_seed(seed)
 
     def batches():
-        for _ in range(settings.epochs):
-            order = torch.randperm(len(items), generator=generator).tolist()
-            for start in range(0, len(order), settings.batch_size):
-                chosen = order[start : start + settings.batch_size]
-                yield [items[i] for i in chosen], labels[chosen]
+        for chosen, chosen_added in plan:
+            yield (
+                [items[i] for i in chosen] + [added_items[i] for i in chosen_added],
+                labels[chosen + [len(items) + i for i in chosen_added]],
+            )
 
     started = time.perf_counter()
-    losses = train_steps(model, tokenizer, batches(), optimiser, schedule, total_steps, device)
+    losses = train_steps(model, tokenizer, batches(), optimiser, schedule, total_steps, device, seed)
     seconds = time.perf_counter() - started
     epoch_losses = [
         float(np.mean(losses[e * steps_per_epoch : (e + 1) * steps_per_epoch])) for e in range(settings.epochs)
@@ -119,7 +152,7 @@ def train_classifier(
         "model": settings.model,
         "seed": seed,
         "device": str(device),
-        "n_train": len(items),
+        "n_train": len(items) + len(added_items),
         "epochs": settings.epochs,
         "steps": total_steps,
         "epoch_losses": epoch_losses,
@@ -150,12 +183,16 @@ def deterministic_algorithms() -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def train_steps(model, tokenizer, batches, optimiser, schedule, total: int, device) -> list[float]:
-    """Run one optimiser step per ``(items, labels)`` batch; return the losses."""
+def train_steps(model, tokenizer, batches, optimiser, schedule, total: int, device, seed: int) -> list[float]:
+    """Run one optimiser step per ``(items, labels)`` batch; return the losses.
+
+    Dropout is drawn afresh from ``(seed, step)`` at every step, so that two runs whose batches
+    differ at one step still share the dropout masks of all the others."""
     deterministic_algorithms()
     model.train()
     losses = []
-    for items, labels in tqdm(batches, total=total, desc="train", mininterval=5):
+    for step, (items, labels) in enumerate(tqdm(batches, total=total, desc="train", mininterval=5)):
+        torch.manual_seed(int(np.random.SeedSequence([seed, step]).generate_state(1)[0]))
         loss = model(**_batch(tokenizer, items, device, labels)).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -6,6 +6,10 @@ the paper against cost; each is paired with a control that differs *only* in the
 
 ``full``      the paper's: fine-tune from the pretrained model on train + n points. Control: the
               same fine-tune on train alone, which is the seed's base model (same seed, same data).
+              With ``retrain.full.order: paired`` the pair also shares its batches of train points,
+              its number of steps and the dropout masks of the batches without added points (the
+              added points join the base model's batches, :func:`topex.classifier.batch_plan`);
+              ``shuffled`` reshuffles train + n points as one set, the paper's plain reading.
 ``continue``  start from the seed's base model and take a fixed number of steps, each on a batch of
               replayed training points plus the n new points. Control: the same steps on the replay
               batches alone; the replay order depends on the seed only, so the pair shares it.
@@ -40,7 +44,12 @@ log = logging.getLogger("topex.retrain_modes")
 MODES = ("full", "continue", "head", "top")
 
 
-# The retrain.continue, retrain.top and retrain.head sections (their defaults: the schema).
+# The retrain.full, retrain.continue, retrain.top and retrain.head sections (their defaults: the schema).
+@dataclass(frozen=True)
+class FullSettings:
+    order: str  # paired: the added points join the control's batches; shuffled: one reshuffled set
+
+
 @dataclass(frozen=True)
 class ContinueSettings:
     steps: int
@@ -99,7 +108,7 @@ def continue_training(
             yield items, np.concatenate([replay_labels[chosen], added_labels])
 
     optimiser = classifier.adamw(model, cont.learning_rate, settings.weight_decay)
-    classifier.train_steps(model, tokenizer, batches(), optimiser, None, cont.steps, device)
+    classifier.train_steps(model, tokenizer, batches(), optimiser, None, cont.steps, device, seed)
     return order
 
 
@@ -131,23 +140,27 @@ def retrain(
     cont: ContinueSettings | None = None,
     head: HeadSettings | None = None,
     cached_features: dict[str, np.ndarray] | None = None,
+    full: FullSettings | None = None,
 ) -> tuple[np.ndarray, dict]:
     """Retrain with ``added`` points in ``mode``; return the test logits and a record of the run.
 
     ``cached_features`` (head mode) holds the base model's representations of ``train``, ``test``
     and ``added`` under those keys; what is absent is computed. ``cont`` and ``head`` are the
-    settings of the continue and head modes, needed in those modes only.
+    settings of the continue and head modes, ``full`` those of full mode, each needed in its
+    mode only.
     """
-    if {"continue": cont, "head": head}.get(mode, mode) is None:
+    if {"continue": cont, "head": head, "full": full}.get(mode, mode) is None:
         raise ValueError(f"retrain: mode {mode} needs its settings (retrain.{mode})")
     started = time.perf_counter()
     record = {"mode": mode, "seed": seed, "n_added": int(len(added))}
     if mode == "full":
-        model, tokenizer, summary = classifier.train_classifier(
-            pd.concat([train, added], ignore_index=True), label_names, settings, seed
-        )
+        if full.order == "paired":
+            model, tokenizer, summary = classifier.train_classifier(train, label_names, settings, seed, added)
+        else:
+            together = pd.concat([train, added], ignore_index=True)
+            model, tokenizer, summary = classifier.train_classifier(together, label_names, settings, seed)
         logits = classifier.forward(model, tokenizer, test, settings)
-        record["train_seconds"] = summary["train_seconds"]
+        record.update(order=full.order, train_seconds=summary["train_seconds"])
     elif mode == "continue":
         model, tokenizer = classifier.load_classifier(base_model_dir, settings)
         order = continue_training(model, tokenizer, train, added, settings, cont, seed)
@@ -208,6 +221,7 @@ class Retrainer:
             raise ValueError(f"retrain.mode: unknown mode '{mode}' (one of {', '.join(MODES)})")
         self.mode, self.train, self.evaluated, self.label_names = mode, train, evaluated, label_names
         self.settings, self.seed, self.base_model_dir = settings, seed, base_model_dir
+        self.full = FullSettings(**config["full"])
         self.cont = ContinueSettings(**config["continue"])
         self.head = HeadSettings(**config["head"])
         self.top = TopSettings(**config["top"])
@@ -271,6 +285,7 @@ class Retrainer:
             cont=self.cont,
             head=self.head,
             cached_features=cache,
+            full=self.full,
         )
 
 
