@@ -465,6 +465,22 @@ def test_second_run_runs_nothing(tiny_run):
     assert "Nothing to be done" in run.stderr + run.stdout
 
 
+@pytest.mark.e2e
+def test_a_modes_settings_rerun_that_modes_cells_only(tiny_run):
+    """Retraining jobs get their mode's section of retrain alone: a change to the continue
+    mode's steps reruns the continue cells of the noise study and nothing of the top-mode grid."""
+
+    def planned_cells(config: dict) -> set[str]:
+        run = snakemake(tiny_run, config, "-n", "all", "noise")
+        assert run.returncode == 0, run.stderr[-2000:]
+        return set(re.findall(r"wildcards: ([^\n]*mode=[^\n]*)", run.stdout + run.stderr))
+
+    config = copy.deepcopy(TINY)
+    config["retrain"]["continue"]["steps"] += 1
+    extra = planned_cells(config) - planned_cells(TINY)
+    assert extra and all("mode=continue" in cell for cell in extra), extra
+
+
 def _bad(tmp_path, mutate):
     config = copy.deepcopy(TINY)
     mutate(config)

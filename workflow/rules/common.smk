@@ -17,10 +17,6 @@ if REFERENCE_SCORER not in SCORERS:
     raise ValueError(
         f"retrain.reference_scorer: '{REFERENCE_SCORER}' is not among scoring.scorers {SCORERS}"
     )
-# Only what a retraining run uses, so that editing other retrain keys reruns nothing.
-RETRAIN_SETTINGS = {
-    key: config["retrain"][key] for key in ("full", "continue", "head", "top")
-}
 CONTROLS = ["oracle", "random"]
 # The LLM whose TopEx cells Table 1 compares the scorers on (the paper: Gemma-2-2B).
 TABLE1_LLM = config["tables"]["table1_llm"] or LLMS[0]
@@ -157,6 +153,12 @@ def generation_settings(wildcards):
 def light_retraining(mode):
     """Head mode, and top mode on the head alone, train a linear layer on cached features."""
     return mode == "head" or (mode == "top" and config["retrain"]["top"]["layers"] == 0)
+
+
+def retrain_settings(wildcards):
+    """Only the section of the job's mode (retrain.full, .continue, .head or .top), so that
+    editing another mode's settings, or any other retrain key, reruns nothing."""
+    return {wildcards.mode: config["retrain"][wildcards.mode]}
 
 
 def retrain_threads(wildcards):

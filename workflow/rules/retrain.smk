@@ -56,7 +56,7 @@ rule retrain_control:
     params:
         counts=[0],
         classifier=config["classifier"],
-        retrain=RETRAIN_SETTINGS,
+        retrain=retrain_settings,
     script:
         "../scripts/retrain_cells.py"
 
@@ -82,7 +82,7 @@ rule retrain:
     params:
         counts=[int(n) for n in COUNTS],
         classifier=config["classifier"],
-        retrain=RETRAIN_SETTINGS,
+        retrain=retrain_settings,
     script:
         "../scripts/retrain_cells.py"
 
@@ -109,7 +109,7 @@ rule noise_cell:
     params:
         counts=lambda wildcards: [int(wildcards.n)],
         classifier=config["classifier"],
-        retrain=RETRAIN_SETTINGS,
+        retrain=retrain_settings,
     script:
         "../scripts/retrain_cells.py"
 

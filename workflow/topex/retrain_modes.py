@@ -221,10 +221,16 @@ class Retrainer:
             raise ValueError(f"retrain.mode: unknown mode '{mode}' (one of {', '.join(MODES)})")
         self.mode, self.train, self.evaluated, self.label_names = mode, train, evaluated, label_names
         self.settings, self.seed, self.base_model_dir = settings, seed, base_model_dir
-        self.full = FullSettings(**config["full"])
-        self.cont = ContinueSettings(**config["continue"])
-        self.head = HeadSettings(**config["head"])
-        self.top = TopSettings(**config["top"])
+        # ``config`` may hold the section of ``mode`` alone (as the workflow passes it).
+        self.full, self.cont, self.head, self.top = (
+            kind(**config[section]) if section in config else None
+            for kind, section in (
+                (FullSettings, "full"),
+                (ContinueSettings, "continue"),
+                (HeadSettings, "head"),
+                (TopSettings, "top"),
+            )
+        )
         self.cached = None
         if features_path and (mode == "head" or (mode == "top" and self.top.layers == 0)):
             from . import io
