@@ -6,6 +6,7 @@ Copies the working tree (tracked and untracked, not ignored: no results/, resour
 fresh clone. Prints, measured in this one run:
   - the fresh run's wall time against the goal (<= 15 min on a 2-core machine) and where the time
     went (seconds per rule, summed over its jobs, from Snakemake's own job records);
+  - the fixed cost of a job (Snakemake starting a script job that does nothing);
   - the second run's job count (goal: 0);
   - the rules that ran after `augment.counts` changed (goal: no base training, no logits, no
     clustering, no naming; i.e. none of train_base, predict_base, embed_explore, explore).
@@ -96,6 +97,29 @@ def seconds_per_rule(workdir: Path) -> dict[str, tuple[int, float]]:
     return {rule: (n, s) for rule, (n, s) in per_rule.items()}
 
 
+STARTUP_SNAKEFILE = """
+rule all:
+    input: [f"started/{i}.txt" for i in range(JOBS)]
+
+rule start:
+    output: "started/{i}.txt"
+    script: "start.py"
+"""
+
+
+def fixed_cost_per_job(cores: int, jobs: int = 6) -> float:
+    """Seconds a job costs before its work begins: Snakemake starting it and the interpreter
+    running its script preamble, measured as (a run of `jobs` empty script jobs - a no-op run) / jobs
+    on one core."""
+    with tempfile.TemporaryDirectory(prefix="topex-start-") as folder:
+        workdir = Path(folder)
+        (workdir / "Snakefile").write_text(f"JOBS = {jobs}\n" + STARTUP_SNAKEFILE)
+        (workdir / "start.py").write_text("open(snakemake.output[0], 'w').close()\n")
+        with_jobs, _ = snakemake(workdir, 1)
+        noop, _ = snakemake(workdir, 1)
+    return (with_jobs - noop) / jobs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", type=int, default=2)
@@ -114,6 +138,12 @@ def main() -> None:
         total = sum(s for _, s in dict(per_rule).values())
         for rule, (n, seconds) in per_rule:
             print(f"    {rule:20s} {n:4d} jobs {seconds:8.1f} s  {seconds / total:6.1%}  ({seconds / n:6.1f} s/job)")
+
+        fixed = fixed_cost_per_job(args.cores)
+        print(
+            f"  fixed cost per job (Snakemake starting an empty script job): {fixed:.2f} s; "
+            f"x {fresh_jobs} jobs = {fixed * fresh_jobs:.0f} job-s ({fixed * fresh_jobs / total:.1%} of the job seconds)"
+        )
 
         noop_seconds, output = snakemake(workdir, args.cores)
         noop_jobs = sum(jobs_run(output).values())

@@ -253,6 +253,8 @@ def retrain_inputs(wildcards):
         inputs["added"] = added_file(method)
     if wildcards.mode in ("head", "top"):
         inputs["features"] = seed_dir("base/features.npz")
+    if wildcards.mode == "head" and method != "control":
+        inputs["added_features"] = seed_dir("base/added_features.npz")
     return {key: path.format(**wildcards) for key, path in inputs.items()}
 
 
@@ -260,22 +262,38 @@ def retrain_outputs(counts):
     return [seed_dir(f"retrain~{{mode}}/{{method}}/n~{n}/metrics.json") for n in counts]
 
 
-def seed_cells(wildcards):
-    """Every retrained cell of one (dataset, seed, mode): the control, the controls, the
-    baselines and one generation file per distinct chosen cluster (known after scoring).
-    """
-    clusters, _ = chosen_clusters(wildcards.dataset, wildcards.seed)
-    methods = [*CONTROLS, *BASELINES]
-    methods += [
-        f"generated/cluster~{c}/{llm}/shots~{k}"
-        for c in clusters
-        for llm in LLMS
-        for k in SHOTS
+def seed_methods(dataset, seed):
+    """The methods that add points in one (dataset, seed): the controls, the baselines and one
+    generation file per distinct chosen cluster (known after scoring)."""
+    clusters, _ = chosen_clusters(dataset, seed)
+    return [
+        *CONTROLS,
+        *BASELINES,
+        *(
+            f"generated/cluster~{c}/{llm}/shots~{k}"
+            for c in clusters
+            for llm in LLMS
+            for k in SHOTS
+        ),
     ]
+
+
+def added_features_inputs(wildcards):
+    """The base model and the added points of every method of one (dataset, seed)."""
+    added = [added_file(m) for m in seed_methods(wildcards.dataset, wildcards.seed)]
+    return {
+        "model": seed_dir("base/model").format(**wildcards),
+        "added": [path.format(**wildcards) for path in added],
+    }
+
+
+def seed_cells(wildcards):
+    """Every retrained cell of one (dataset, seed, mode): the n = 0 control and every method at
+    every count."""
     cells = [f"retrain~{wildcards.mode}/control/n~0/metrics.json"]
     cells += [
         f"retrain~{wildcards.mode}/{m}/n~{n}/metrics.json"
-        for m in methods
+        for m in seed_methods(wildcards.dataset, wildcards.seed)
         for n in COUNTS
     ]
     return [

@@ -40,6 +40,27 @@ rule in_group_regions:
         "../scripts/in_group_regions.py"
 
 
+rule embed_added:
+    """The base model's representations of the points every method of a seed adds, in one job:
+    head-mode cells refit on them and load no model (a new method's points re-embed them all,
+    a forward pass over a few dozen points)."""
+    input:
+        unpack(added_features_inputs),
+    output:
+        seed_dir("base/added_features.npz"),
+    log:
+        seed_dir("logs/embed_added.log"),
+    conda:
+        "../envs/train.yaml"
+    threads: 1
+    resources:
+        gpu=0,
+    params:
+        classifier=config["classifier"],
+    script:
+        "../scripts/embed_added.py"
+
+
 rule retrain_control:
     """The n = 0 control of one mode: the same retraining with no added points."""
     input:

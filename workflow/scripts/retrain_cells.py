@@ -4,18 +4,21 @@ before/after map (every point for the control, the chosen clusters' points other
 
 import numpy as np
 import pandas as pd
-import torch
 
-from topex import classifier, io, retrain_modes
-from topex.added import COLUMNS, read_added
+from topex import io, retrain_modes
+from topex.added import COLUMNS, cached_features, read_added
 from topex.logs import log_to
+from topex.train_settings import TrainSettings
 
 with log_to(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
     wildcards, config = snakemake.wildcards, snakemake.params.retrain
     mode, seed = wildcards.mode, int(wildcards.seed)
+    if mode != "head":  # head mode refits a linear layer: no torch to start (retrain_modes)
+        import torch
+
+        torch.set_num_threads(snakemake.threads)
     method = getattr(wildcards, "method", "control")
-    settings = classifier.TrainSettings.from_config(snakemake.params.classifier)
+    settings = TrainSettings.from_config(snakemake.params.classifier)
     label_names = io.read_json(snakemake.input.manifest)["label_names"]
     train, test = pd.read_parquet(snakemake.input.train), pd.read_parquet(snakemake.input.test)
     points = pd.read_parquet(snakemake.input.points)
@@ -26,6 +29,9 @@ with log_to(snakemake.log[0]):
     rows = np.arange(len(points)) if method == "control" else np.flatnonzero(in_chosen)
     evaluated = pd.concat([test, points.iloc[rows][COLUMNS]], ignore_index=True)  # test first
     all_added = read_added(snakemake.input.added) if "added" in snakemake.input.keys() else None
+    added_features = None  # head mode: every method's points were embedded once per seed
+    if all_added is not None and "added_features" in snakemake.input.keys():
+        added_features = cached_features(snakemake.input.added_features, snakemake.input.added, all_added["id"])
     retrainer = retrain_modes.Retrainer(
         mode,
         train,
@@ -37,10 +43,13 @@ with log_to(snakemake.log[0]):
         config,
         snakemake.input.get("features"),
         explore_rows=rows,
+        added_features=added_features,
     )
 
     base_logits = None
     if mode == "full":  # its n = 0 control is the base model: its outputs are reused
+        from topex import classifier
+
         outputs = [pd.read_parquet(path) for path in (snakemake.input.test_outputs, snakemake.input.explore_outputs)]
         base_logits = np.vstack(
             [

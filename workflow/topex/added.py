@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .io import read_jsonl
+from .io import read_arrays, read_jsonl
 
 COLUMNS = ["id", "text", "text_pair", "label", "label_name"]
 
@@ -39,3 +40,14 @@ def read_added(path: str | Path) -> pd.DataFrame:
         columns=[*COLUMNS, "source_id"],
     )
     return frame.astype({"label": "int64"})
+
+
+def cached_features(features_path: str | Path, source: str | Path, ids: pd.Series) -> np.ndarray:
+    """The representations of the points of ``source`` (an added file), in its rank order, from
+    the file that embeds every method of a seed (the workflow's ``base/added_features.npz``).
+    ``ids`` are the points as :func:`read_added` reads them now: a mismatch is an error."""
+    arrays = read_arrays(features_path)
+    rows = arrays["source"] == str(source)
+    if arrays["id"][rows].tolist() != [str(i) for i in ids]:
+        raise ValueError(f"{features_path}: its points of {source} are not those of the file; rerun embed_added")
+    return arrays["features"][rows]

@@ -21,7 +21,7 @@ import pandas as pd
 from .attempts import Outcome, attempt_until
 from .cleaning import Candidate, judge, normalised
 from .data import texts_of
-from .prompts import TASK, chat_messages, completion_prompt, example_text, instruction
+from .prompts import ANSWER, TASK, chat_messages, completion_prompt, example_text, instruction
 
 log = logging.getLogger("topex.augmenter")
 
@@ -149,7 +149,8 @@ def complete(model, chat, task, examples, settings, seed, system_role=True):
         raw, prompt = output["choices"][0]["message"]["content"] or "", messages
     else:
         prompt = completion_prompt(task, examples)
-        output = model.create_completion(prompt, stop=[f"\n{TASK}"], **sampling)
+        # a base model goes on to the next block of the frame: its markers end the answer
+        output = model.create_completion(prompt, stop=[f"\n{TASK}", f"\n{ANSWER}"], **sampling)
         raw = output["choices"][0]["text"]
     seconds = time.perf_counter() - started
     usage = {key: int(output["usage"][key]) for key in ("prompt_tokens", "completion_tokens")}

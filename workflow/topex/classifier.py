@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,28 +20,9 @@ import torch
 from tqdm.auto import tqdm
 
 from .models import pretrained_kwargs, resolve_model
+from .train_settings import TrainSettings  # noqa: F401 (classifier.TrainSettings: its home in scripts)
 
 log = logging.getLogger("topex.classifier")
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """The ``classifier`` section of the config (validated: the schema holds the defaults)."""
-
-    model: str
-    epochs: int
-    max_length: int
-    batch_size: int
-    eval_batch_size: int
-    learning_rate: float
-    warmup_ratio: float
-    weight_decay: float
-    device: str
-    revision: str | None  # the hub commit of ``model`` (ignored for local models)
-
-    @classmethod
-    def from_config(cls, section: dict) -> "TrainSettings":
-        return cls(**{k: section[k] for k in cls.__dataclass_fields__})
 
 
 def pick_device(name: str) -> torch.device:

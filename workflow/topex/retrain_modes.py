@@ -30,14 +30,19 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import torch
 
-from . import classifier
 from .added import COLUMNS
 from .regions import region_accuracy
+
+if TYPE_CHECKING:
+    from . import classifier
+
+# torch and the classifier's code are imported where a mode needs them: a head-mode cell on
+# cached representations (the default) starts without them.
 
 log = logging.getLogger("topex.retrain_modes")
 
@@ -74,6 +79,8 @@ class HeadSettings:
 
 def replay_order(n_train: int, steps: int, batch_size: int, seed: int) -> np.ndarray:
     """Indices of the replayed training points, ``steps × batch_size``, from the seed alone."""
+    import torch
+
     generator = torch.Generator().manual_seed(seed)
     return torch.randint(n_train, (steps * batch_size,), generator=generator).numpy()
 
@@ -92,6 +99,8 @@ def continue_training(
     The model is changed in place. With no added points this is the control run.
     """
     from transformers import set_seed
+
+    from . import classifier
 
     set_seed(seed)
     device = next(model.parameters()).device
@@ -153,6 +162,8 @@ def retrain(
         raise ValueError(f"retrain: mode {mode} needs its settings (retrain.{mode})")
     started = time.perf_counter()
     record = {"mode": mode, "seed": seed, "n_added": int(len(added))}
+    if mode in ("full", "continue"):
+        from . import classifier
     if mode == "full":
         if full.order == "paired":
             model, tokenizer, summary = classifier.train_classifier(train, label_names, settings, seed, added)
@@ -172,6 +183,8 @@ def retrain(
         features = {split: cached_features[split] for split in needed if split in (cached_features or {})}
         missing = {split: frame for split, frame in needed.items() if split not in features and len(frame)}
         if missing:
+            from . import classifier
+
             model, tokenizer = classifier.load_classifier(base_model_dir, settings)
             for split, frame in missing.items():
                 features[split] = classifier.forward(model, tokenizer, frame, settings, features=True)[1]
@@ -200,7 +213,8 @@ def finite(logits: np.ndarray) -> np.ndarray:
 
 class Retrainer:
     """The cells of one (dataset, seed, mode, method): what every count shares is prepared once
-    (the cached representations, the base model for the added points' features), then
+    (the cached representations, the base model for the added points' features unless
+    ``added_features`` holds them: head mode then loads no model), then
     :meth:`run` retrains with the first n added points and returns the logits over ``evaluated``.
     """
 
@@ -216,6 +230,7 @@ class Retrainer:
         config: dict,
         features_path: str | None = None,
         explore_rows: np.ndarray | None = None,
+        added_features: np.ndarray | None = None,
     ):
         if mode not in MODES:
             raise ValueError(f"retrain.mode: unknown mode '{mode}' (one of {', '.join(MODES)})")
@@ -240,9 +255,11 @@ class Retrainer:
                 "train": features["train"],
                 "test": np.vstack([features["test"], features["explore"][explore_rows]]),
             }
-        self._added_features = None
+        # the representations of every added point (all counts), when cached: head mode loads no model
+        self._added_features = added_features if mode == "head" else None
         self._top = None
         if mode == "top":
+            from . import classifier
             from .top import TopRetrainer
 
             model, tokenizer = classifier.load_classifier(base_model_dir, settings)
@@ -273,6 +290,8 @@ class Retrainer:
         cache = self.cached
         if cache is not None and len(added):
             if self._added_features is None:
+                from . import classifier
+
                 model, tokenizer = classifier.load_classifier(self.base_model_dir, self.settings)
                 source = all_added if all_added is not None else added
                 self._added_features = classifier.forward(
