@@ -6,6 +6,8 @@ Copies the working tree (tracked and untracked, not ignored: no results/, resour
 fresh clone. Prints, measured in this one run:
   - the fresh run's wall time against the goal (<= 15 min on a 2-core machine) and where the time
     went (seconds per rule, summed over its jobs, from Snakemake's own job records);
+  - the tokens the LLM generations spent: prompts (zero- and few-shot), completions of accepted
+    and of rejected attempts;
   - the fixed cost of a job (Snakemake starting a script job that does nothing);
   - the second run's job count (goal: 0);
   - the rules that ran after `augment.counts` changed (goal: no base training, no logits, no
@@ -120,6 +122,23 @@ def fixed_cost_per_job(cores: int, jobs: int = 6) -> float:
     return (with_jobs - noop) / jobs
 
 
+def generation_tokens(workdir: Path) -> dict[str, int]:
+    """Tokens the generations spent, from their records (every attempt's prompt and completion
+    counts): prompt tokens of zero- and few-shot attempts, completion tokens of accepted and of
+    rejected attempts. llama.cpp re-evaluates only what follows the previous prompt's shared prefix,
+    so a zero-shot prompt, the same every attempt, is evaluated about once per generation."""
+    tokens = defaultdict(int)
+    for path in (workdir / "results").glob("*/seed~*/generate/cluster~*/*/shots~*.jsonl"):
+        shots = "zero-shot" if path.stem == "shots~0" else "few-shot"
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            tokens[f"prompt, {shots}"] += record["prompt_tokens"]
+            kind = "accepted" if record["accepted"] else "rejected"
+            tokens[f"completion, {kind}"] += record["completion_tokens"]
+            tokens[f"attempts, {kind}"] += 1
+    return dict(tokens)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", type=int, default=2)
@@ -139,6 +158,10 @@ def main() -> None:
         for rule, (n, seconds) in per_rule:
             print(f"    {rule:20s} {n:4d} jobs {seconds:8.1f} s  {seconds / total:6.1%}  ({seconds / n:6.1f} s/job)")
 
+        tokens = generation_tokens(workdir)
+        print("  generation tokens (llama.cpp; prompts: as sent, a shared prefix is evaluated once):")
+        for kind, n in sorted(tokens.items()):
+            print(f"    {kind:22s} {n:8d}")
         fixed = fixed_cost_per_job(args.cores)
         print(
             f"  fixed cost per job (Snakemake starting an empty script job): {fixed:.2f} s; "

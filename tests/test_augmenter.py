@@ -165,3 +165,23 @@ def test_gemma2_template_generates_with_the_frame_folded_and_fails_naming_llm_an
 def test_a_broken_chat_template_names_the_key(smollm):
     with pytest.raises(ModelFileError, match=r"llms\.x\.chat_template: not a valid Jinja chat template"):
         use_chat_template(smollm, "{% for m in messages %}", "llms.x.chat_template")
+
+
+class StoppingStub:
+    """A base model that writes an answer and then the frame's next block, and honours ``stop``
+    as llama.cpp does: the text ends before the first stop sequence."""
+
+    def create_completion(self, prompt, seed, stop, **kwargs):
+        text = f"A tale of cinderella told with a dull and tired pen, take {seed}.\nYour answer:\nA tale"
+        cut = min([text.index(s) for s in stop if s in text], default=len(text))
+        return {"choices": [{"text": text[:cut]}], "usage": {"prompt_tokens": 30, "completion_tokens": 9}}
+
+
+def test_a_completion_ends_at_the_frames_answer_marker():
+    """A base model that goes on to write the frame's 'Your answer:' block is stopped there: its
+    answer is kept (formerly the echo rejected the attempt and its tokens were spent for nothing)."""
+    records = generate(
+        StoppingStub(), False, TEMPLATE, CLUSTER, "cinderella", LABELS, set(), generation_settings(2, 0), 5
+    )
+    assert [r["accepted"] for r in records] == [True, True]
+    assert records[0]["text"] == "A tale of cinderella told with a dull and tired pen, take 5."

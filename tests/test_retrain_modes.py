@@ -258,3 +258,65 @@ def test_count_metrics_of_the_full_control_reuse_the_base_model(setup):
         "group_logits",
         "explore_logits",
     ]
+
+
+def test_head_mode_on_cached_added_features_loads_no_model(setup, tmp_path):
+    """The features embed_added caches give the same cells as embedding the points in the job,
+    with no base model to load (its folder may be gone)."""
+    from topex.added import cached_features
+    from topex.io import write_arrays
+    from topex.retrain_modes import Retrainer
+
+    train, added, test, names, base, config = setup
+    model, tokenizer = classifier.load_classifier(base, config)
+    features = {
+        name: classifier.forward(model, tokenizer, frame, config, features=True)[1]
+        for name, frame in (("train", train), ("test", test), ("added", added))
+    }
+    cache = tmp_path / "added_features.npz"
+    other = np.zeros((2, features["added"].shape[1]), dtype=np.float32)  # another method's points
+    write_arrays(
+        cache,
+        features=np.vstack([other, features["added"]]),
+        source=np.array(["other.jsonl"] * 2 + ["oracle.parquet"] * len(added)),
+        id=np.array(["a", "b", *added["id"].astype(str)]),
+    )
+    head_config = {"head": default_config()["retrain"]["head"]}
+    features_file = tmp_path / "features.npz"
+    write_arrays(features_file, train=features["train"], test=features["test"], explore=features["test"][:0])
+    rows = np.arange(0)
+    expected = Retrainer("head", train, test, names, config, 3, base, head_config, str(features_file), rows)
+    cached = Retrainer(
+        "head",
+        train,
+        test,
+        names,
+        config,
+        3,
+        str(tmp_path / "no-model"),
+        head_config,
+        str(features_file),
+        rows,
+        added_features=cached_features(cache, "oracle.parquet", added["id"]),
+    )
+    for n in (0, 2, 4):
+        np.testing.assert_allclose(
+            cached.run(added.head(n), added)[0], expected.run(added.head(n), added)[0], atol=1e-5
+        )
+    with pytest.raises(ValueError, match="added_features.npz: its points of oracle.parquet are not those"):
+        cached_features(cache, "oracle.parquet", added["id"].iloc[::-1])
+
+
+def test_the_head_mode_path_imports_no_torch():
+    """A head-mode cell's imports (scripts/retrain_cells.py) leave torch and transformers out."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    workflow = Path(__file__).resolve().parents[1] / "workflow"
+    code = (
+        "import sys; from topex import io, retrain_modes, added, logs, train_settings; "
+        "print('torch' in sys.modules, 'transformers' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=workflow, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

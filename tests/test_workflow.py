@@ -24,6 +24,7 @@ TINY = yaml.safe_load(TINY_CONFIG.read_text())
 TINY["datasets"]["tiny_pairs"]["source"]["splits"]["all"] = "pairs.csv"
 MODE = TINY["retrain"]["mode"]
 SCORERS = TINY["scoring"]["scorers"]
+CONTROLS = ["oracle", "random"]
 
 
 def snakemake_command(workdir: Path, config: dict, *args: str) -> tuple[list[str], dict]:
@@ -357,6 +358,28 @@ def test_report_holds_every_table_and_figure(tiny_run):
         "table3.html",
     ):
         assert name in report
+
+
+@pytest.mark.e2e
+def test_head_cells_refit_on_the_seeds_cached_added_features(tiny_run):
+    """Head-mode grid cells take their points' representations from embed_added (one job per
+    seed, every method's points) and load no model; they equal the noise study's head cells,
+    which embed the same points in the job."""
+    n = max(TINY["augment"]["counts"])
+    seed = Path("results/bbc_small/seed~0")
+    cells = [
+        seed / f"{study}~head/{method}/n~{n}/metrics.json" for study in ("retrain", "noise") for method in CONTROLS
+    ]
+    run = snakemake(tiny_run, TINY, str(seed / "retrain~head/cells.csv"), *map(str, cells[2:]))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert len(re.findall(r"^(?:local)?rule embed_added:$", run.stdout + run.stderr, flags=re.MULTILINE)) == 1
+    for method, grid_file, noise_file in zip(CONTROLS, cells[:2], cells[2:]):
+        log = (tiny_run / seed / f"logs/retrain~head/{method}.log").read_text()
+        assert "predict" not in log  # no forward pass in the grid cell
+        grid, noise = (json.loads((tiny_run / path).read_text()) for path in (grid_file, noise_file))
+        assert grid["accuracy"] == noise["accuracy"] and grid["group_logits"].keys() == noise["group_logits"].keys()
+        for point, logits in grid["group_logits"].items():
+            np.testing.assert_allclose(logits, noise["group_logits"][point], atol=1e-4)
 
 
 @pytest.mark.e2e

@@ -232,10 +232,10 @@ def baseline_inputs(wildcards):
     return {key: path.format(**wildcards) for key, path in inputs.items()}
 
 
-def retrain_inputs(wildcards):
+def retrain_inputs(wildcards, cached_added=True):
     """A retraining run needs the base model and splits, the added points (not for the
     control), the chosen clusters' points (in-group accuracy) and, in head mode, the cached
-    representations."""
+    representations (with ``cached_added``, those of the added points too: embed_added)."""
     method = getattr(wildcards, "method", "control")
     inputs = {
         "model": seed_dir("base/model"),
@@ -253,9 +253,15 @@ def retrain_inputs(wildcards):
         inputs["added"] = added_file(method)
     if wildcards.mode in ("head", "top"):
         inputs["features"] = seed_dir("base/features.npz")
-    if wildcards.mode == "head" and method != "control":
+    if cached_added and wildcards.mode == "head" and method != "control":
         inputs["added_features"] = seed_dir("base/added_features.npz")
     return {key: path.format(**wildcards) for key, path in inputs.items()}
+
+
+def noise_cell_inputs(wildcards):
+    """A noise-study cell needs only the controls: it embeds their points itself rather than
+    wait for embed_added, which needs every method's points of the seed."""
+    return retrain_inputs(wildcards, cached_added=False)
 
 
 def retrain_outputs(counts):

@@ -53,8 +53,6 @@ rule embed_added:
     conda:
         "../envs/train.yaml"
     threads: 1
-    resources:
-        gpu=0,
     params:
         classifier=config["classifier"],
     script:
@@ -112,7 +110,7 @@ rule noise_cell:
     """One cell of the noise study (control, oracle or random at one count), apart from the grid
     so that the study retrains only the count it reports."""
     input:
-        unpack(retrain_inputs),
+        unpack(noise_cell_inputs),
     output:
         seed_dir("noise~{mode}/{method}/n~{n}/metrics.json"),
     log:

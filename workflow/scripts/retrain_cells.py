@@ -13,10 +13,6 @@ from topex.train_settings import TrainSettings
 with log_to(snakemake.log[0]):
     wildcards, config = snakemake.wildcards, snakemake.params.retrain
     mode, seed = wildcards.mode, int(wildcards.seed)
-    if mode != "head":  # head mode refits a linear layer: no torch to start (retrain_modes)
-        import torch
-
-        torch.set_num_threads(snakemake.threads)
     method = getattr(wildcards, "method", "control")
     settings = TrainSettings.from_config(snakemake.params.classifier)
     label_names = io.read_json(snakemake.input.manifest)["label_names"]
@@ -32,6 +28,11 @@ with log_to(snakemake.log[0]):
     added_features = None  # head mode: every method's points were embedded once per seed
     if all_added is not None and "added_features" in snakemake.input.keys():
         added_features = cached_features(snakemake.input.added_features, snakemake.input.added, all_added["id"])
+    # head mode on cached representations refits a linear layer: it starts no torch (retrain_modes)
+    if mode != "head" or (all_added is not None and added_features is None):
+        import torch
+
+        torch.set_num_threads(snakemake.threads)
     retrainer = retrain_modes.Retrainer(
         mode,
         train,

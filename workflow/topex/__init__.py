@@ -10,6 +10,7 @@ data: inputs, the config, results on disk
 - ``data``         load datasets (hub, local files, pip-shipped corpora) and split them
 
 classify: the classifier and the encoder
+- ``train_settings`` the classifier section of the config (no torch: head-mode cells start without it)
 - ``classifier``   fine-tune a BERT-family classifier and run it over a split
 - ``embeddings``   sentence embeddings from the local encoder (naming, the filter, the judge)
 
@@ -50,7 +51,7 @@ baselines: TextAttack's recipes on this stack (paper §3.1)
 retrain: the classifier with the added points, beside its controls
 - ``controls``     oracle and random control points
 - ``regions``      in-group evaluation regions: the test points around a chosen cluster
-- ``added``        the points a method adds, in rank order, whatever wrote them
+- ``added``        the points a method adds, in rank order, whatever wrote them (and their cached representations)
 - ``retrain_modes`` retrain with added points: full, continue, head or top mode; one cell's metrics per count
 - ``top``          the top mode: the base model's head (and top layers) on cached representations
 
