@@ -235,7 +235,8 @@ def baseline_inputs(wildcards):
 def retrain_inputs(wildcards, cached_added=True):
     """A retraining run needs the base model and splits, the added points (not for the
     control), the chosen clusters' points (in-group accuracy) and, in head mode, the cached
-    representations (with ``cached_added``, those of the added points too: embed_added)."""
+    representations (with ``cached_added``, those of the added points too: embed_added).
+    """
     method = getattr(wildcards, "method", "control")
     inputs = {
         "model": seed_dir("base/model"),
