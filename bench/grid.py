@@ -109,7 +109,7 @@ rule start:
 """
 
 
-def fixed_cost_per_job(cores: int, jobs: int = 6) -> float:
+def fixed_cost_per_job(jobs: int = 6) -> float:
     """Seconds a job costs before its work begins: Snakemake starting it and the interpreter
     running its script preamble, measured as (a run of `jobs` empty script jobs - a no-op run) / jobs
     on one core."""
@@ -162,7 +162,7 @@ def main() -> None:
         print("  generation tokens (llama.cpp; prompts: as sent, a shared prefix is evaluated once):")
         for kind, n in sorted(tokens.items()):
             print(f"    {kind:22s} {n:8d}")
-        fixed = fixed_cost_per_job(args.cores)
+        fixed = fixed_cost_per_job()
         print(
             f"  fixed cost per job (Snakemake starting an empty script job): {fixed:.2f} s; "
             f"x {fresh_jobs} jobs = {fixed * fresh_jobs:.0f} job-s ({fixed * fresh_jobs / total:.1%} of the job seconds)"
