@@ -53,7 +53,8 @@ bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/baselines.py
 
 # Planted failures: does the Explorer find them? (README, "Does the Explorer find the failures?")
-# 18 small fine-tunes the first time (3 seeds x 3 kinds x 2 plantings), cached in bench/out/discovery.
+# 18 fine-tunes of the default's classifier the first time (3 seeds x 3 kinds x 2 plantings, about
+# 2 minutes each on 2 cores), cached in bench/out/discovery; a rerun only re-clusters.
 discovery: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/discovery.py
 

@@ -90,9 +90,10 @@ def planted_fixture(seed: int = 0):
     embeddings = np.vstack([c + rng.normal(0, 0.05, (n, 8)) for c, n in zip(centres_emb, sizes)])
     embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
     planted = (np.arange(122) >= 90) & (np.arange(122) < 110)
-    correct = np.arange(122) < 90
-    correct[[5, 40, 70]] = False  # a few scattered errors in the correct blobs
-    return outputs, embeddings, correct, planted
+    labels = np.repeat([0, 1, 2, 0, 1], sizes)  # the planted blob: class 0 read as 1; the fifth: 1 as 2
+    predictions = np.repeat([0, 1, 2, 1, 2], sizes)
+    predictions[[5, 40, 70]] = [2, 0, 1]  # a few scattered errors in the correct blobs
+    return outputs, embeddings, labels, predictions, planted
 
 
 OPTIONS = [
@@ -110,22 +111,29 @@ OPTIONS = [
         "errors_only": True,
         "hdbscan": {"min_cluster_size": 5, "cluster_selection_method": "leaf"},
     },
+    {"space": "logits", "algorithm": "optics", "by_confusion": True, "errors_only": True, "optics": {"min_samples": 5}},
+    {"space": "embeddings", "algorithm": "optics", "by_confusion": True, "optics": {"min_samples": 5}},
+    {"space": "both", "algorithm": "optics", "by_confusion": True, "errors_only": True, "optics": {"min_samples": 5}},
 ]
 
 
 @pytest.mark.parametrize(
-    "option", OPTIONS, ids=lambda o: f"{o['space']}-{o['algorithm']}-{o.get('errors_only', False)}"
+    "option",
+    OPTIONS,
+    ids=lambda o: f"{o['space']}-{o['algorithm']}-{o.get('errors_only', False)}-{o.get('by_confusion', False)}",
 )
 def test_every_option_finds_the_planted_cluster(option):
-    option = default_config(explore=option)["explore"]  # the other keys as the workflow has them
-    outputs, embeddings, correct, planted = planted_fixture()
-    cluster = cluster_explore(explore_space(outputs, embeddings, option["space"]), correct, option)
+    paper = {"space": "logits", "algorithm": "optics", "errors_only": False, "by_confusion": False}
+    option = default_config(explore={**paper, **option})["explore"]  # the other keys as the workflow has them
+    outputs, embeddings, labels, predictions, planted = planted_fixture()
+    correct = labels == predictions
+    cluster = cluster_explore(explore_space(outputs, embeddings, option["space"]), labels, predictions, option)
     clusters = summarise_clusters(cluster, correct, 0.5)
     candidates = clusters.loc[clusters["is_candidate"], "cluster"].tolist()
     # the candidates made (almost) only of planted points hold most of the planted points
     pure = [c for c in candidates if planted[cluster == c].mean() >= 0.9]
     assert pure and np.isin(cluster, pure)[planted].mean() >= 0.8
-    again = cluster_explore(explore_space(outputs, embeddings, option["space"]), correct, option)
+    again = cluster_explore(explore_space(outputs, embeddings, option["space"]), labels, predictions, option)
     np.testing.assert_array_equal(cluster, again)  # deterministic
 
 
@@ -140,7 +148,12 @@ def test_explore_space_both_scales_the_outputs_by_hand():
 
 def test_unknown_algorithm_is_named():
     with pytest.raises(ValueError, match="explore.algorithm: unknown value 'kmeans'"):
-        cluster_explore(np.zeros((10, 2)), np.ones(10, dtype=bool), {"algorithm": "kmeans", "errors_only": False})
+        cluster_explore(
+            np.zeros((10, 2)),
+            np.zeros(10),
+            np.zeros(10),
+            {"algorithm": "kmeans", "errors_only": False, "by_confusion": False},
+        )
 
 
 def test_hdbscan_with_too_few_points_is_all_noise():
@@ -154,6 +167,24 @@ def test_join_regions_by_hand():
     # k = 1: every clustered point's core distance is 1 (its nearest neighbour)
     out = join_regions(points, clustered, cluster, k=1)
     assert out.tolist() == [0, 0, 0, 1, 1, 1, 0, NOISE, 1]
+
+
+def test_cluster_cells_never_mixes_confusion_cells():
+    """Two confusion cells whose points coincide: pooled they form one cluster, per cell two, and
+    each off-diagonal cell's clusters are wholly misclassified; errors_only leaves the diagonal as noise."""
+    rng = np.random.default_rng(0)
+    points = np.vstack([rng.normal(0, 0.01, (8, 2)), rng.normal(0, 0.01, (6, 2)), rng.normal(5, 0.01, (4, 2))])
+    labels = np.array([0] * 8 + [0] * 6 + [1] * 4)
+    predictions = np.array([0] * 8 + [1] * 6 + [1] * 4)  # cell (0, 0): 8; (0, 1): 6 errors; (1, 1): 4
+    optics = {"min_samples": 4, "xi": 0.05, "min_cluster_size": None, "max_eps": None}
+    explore = {"algorithm": "optics", "optics": optics, "errors_only": False, "by_confusion": False}
+    assert len(set(cluster_explore(points[:14], labels[:14], predictions[:14], explore)) - {NOISE}) == 1
+    cells = cluster_explore(points, labels, predictions, {**explore, "by_confusion": True})
+    assert cells.tolist() == [0] * 8 + [1] * 6 + [2] * 4  # ids unique across cells, in the cells' order
+    only_errors = cluster_explore(points, labels, predictions, {**explore, "by_confusion": True, "errors_only": True})
+    assert only_errors.tolist() == [NOISE] * 8 + [0] * 6 + [NOISE] * 4
+    small = {**explore, "by_confusion": True, "optics": {**optics, "min_samples": 5}}
+    assert cluster_explore(points, labels, predictions, small).tolist() == [0] * 8 + [1] * 6 + [NOISE] * 4
 
 
 def test_candidate_size_floor():

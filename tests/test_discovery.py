@@ -136,3 +136,50 @@ def test_errors_scorer_ranks_by_misclassified_count_and_breaks_ties_by_size():
     assert choose("errors", candidates, scores)["chosen"]["cluster"] == 2
     tied = choose("errors", candidates.iloc[:2], scores[:2])
     assert tied["chosen"]["cluster"] == 1  # equal counts: the larger cluster
+
+
+# --- one planting evaluated end to end (bench/discovery.py in small) ------------------------------
+def confident_failure():
+    """60 correct points, 20 per class, and a planted slice of 15 class-0 points that the
+    classifier reads, confidently, as class 1: their logits lie among class 1's correct points.
+    Also 8 natural errors (class 2 read as 0) in a region of their own."""
+    rng = np.random.default_rng(0)
+    centres = 4.0 * np.eye(3)
+    logits = np.vstack(
+        [centres[k] + rng.normal(0, 0.3, (20, 3)) for k in range(3)]
+        + [centres[1] + rng.normal(0, 0.3, (15, 3)), [2.0, 0.0, 2.0] + rng.normal(0, 0.1, (8, 3))]
+    )
+    labels = [0] * 20 + [1] * 20 + [2] * 20 + [0] * 15 + [2] * 8
+    explore = frame(labels)
+    explore.loc[60:74, "text"] = [f"glass slipper ball midnight {i}" for i in range(15)]
+    in_slice = np.zeros(len(labels), dtype=bool)
+    in_slice[60:75] = True
+    return explore, in_slice, logits
+
+
+def test_evaluate_a_confident_failure_pooled_and_per_confusion_cell():
+    from conftest import default_config
+
+    explore, in_slice, logits = confident_failure()
+    scorers = ("density", "pairwise", "geomedian", "cosine", "errors")
+    rows = {}
+    for by_confusion in (False, True):
+        config = default_config(
+            explore={
+                "space": "logits",
+                "algorithm": "optics",
+                "by_confusion": by_confusion,
+                "errors_only": by_confusion,
+            }
+        )
+        rows[by_confusion] = discovery.evaluate(
+            explore, in_slice, logits, None, config["explore"], config["scoring"], scorers, config["scoring"]["weights"]
+        )
+        assert rows[by_confusion]["slice_size"] == 15 and rows[by_confusion]["slice_error_rate"] == 1.0
+        assert set(rows[by_confusion]) >= {f"precision_{s}" for s in (*scorers, "weighted")}
+    cells, pooled = rows[True], rows[False]
+    # per cell: the slice is its cell's one wholly wrong cluster, which the errors scorer chooses
+    assert cells["best_precision"] == 1.0 and cells["recall"] == 1.0 and cells["precision_errors"] == 1.0
+    assert cells["clusters_holding"] == 1 and cells["error_coverage"] == 1.0
+    # pooled with class 1's correct points (the paper's path): cut into small clusters, some lost to noise
+    assert pooled["clusters_holding"] >= 2 and pooled["recall"] < 0.75 and pooled["errors_in_noise"] > 0

@@ -383,6 +383,37 @@ def test_head_cells_refit_on_the_seeds_cached_added_features(tiny_run):
 
 
 @pytest.mark.e2e
+def test_the_default_explorer_clusters_each_confusion_cells_errors(tiny_run, tmp_path):
+    """The offline default's Explorer (config/config.yaml: each confusion cell's errors, outputs
+    and embeddings side by side) on a copy of the tiny run's base outputs (the tiny config keeps
+    the paper's path): only the Explorer and the scorer rerun, every candidate is one kind of
+    error, and the correctly classified points stay unclustered."""
+    import shutil
+
+    work = tmp_path / "run"
+    shutil.copytree(tiny_run, work, symlinks=True)
+    default = yaml.safe_load((ROOT / "config/config.yaml").read_text())["explore"]
+    assert default["by_confusion"] and default["errors_only"] and default["space"] == "both"
+    config = copy.deepcopy(TINY)
+    config["explore"] = {**default, "optics": {**default["optics"], **TINY["explore"]["optics"]}}
+    seed = Path("results/bbc_small/seed~0")
+    run = snakemake(work, config, str(seed / "explore/summary.json"), str(seed / "score/weighted.json"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    rules = set(re.findall(r"^(?:local)?rule (\w+):$", run.stdout + run.stderr, flags=re.MULTILINE))
+    assert "explore" in rules and not rules & {"train_base", "predict_base", "embed_explore"}, rules
+    summary = json.loads((work / seed / "explore/summary.json").read_text())
+    assert summary["options"] == {"space": "both", "algorithm": "optics", "errors_only": True, "by_confusion": True}
+    points = pd.read_parquet(work / seed / "explore/points.parquet")
+    assert (points.loc[points["correct"], "cluster"] == -1).all()
+    clustered = points[points["cluster"] != -1]
+    assert len(clustered) and clustered["is_candidate"].all()  # every cluster is wholly misclassified
+    assert (clustered.groupby("cluster")[["label", "prediction"]].nunique() == 1).all().all()
+    assert summary["error_coverage"] == pytest.approx(len(clustered) / (~points["correct"]).sum())
+    chosen = json.loads((work / seed / "score/weighted.json").read_text())["chosen"]
+    assert chosen is not None and chosen["cluster"] in set(clustered["cluster"])
+
+
+@pytest.mark.e2e
 def test_noise_study_table(tiny_run):
     run = snakemake(tiny_run, TINY, "noise")
     assert run.returncode == 0, run.stderr[-3000:]

@@ -15,7 +15,7 @@ classify: the classifier and the encoder
 - ``embeddings``   sentence embeddings from the local encoder (naming, the filter, the judge)
 
 explore: where the classifier fails (paper §2.1–2.2)
-- ``clustering``   normalise outputs, cluster them (OPTICS, HDBSCAN, errors only), find candidates, coverage
+- ``clustering``   normalise outputs, cluster them (OPTICS, HDBSCAN, errors only, per confusion cell), find candidates, coverage
 - ``naming``       name clusters with BERTopic's c-TF-IDF on the clusters we already have
 - ``llm_naming``   LLM-written cluster names (naming.method: llm)
 - ``projection``   SparsePCA projection of the output space to 2D
@@ -62,7 +62,7 @@ report: paired effects, tables and figures
 
 benchmark: does the Explorer find known failures? (bench/discovery.py)
 - ``planting``     planted failures with known members
-- ``discovery``    precision, recall and hit rate of the Explorer on planted failures
+- ``discovery``    precision, recall and hit rate of the Explorer on planted failures; one planting evaluated
 """
 
 __version__ = "0.1.0"

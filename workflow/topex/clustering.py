@@ -5,7 +5,9 @@ Beyond the paper's path (OPTICS on the normalised logits), the space clustered a
 are options (config ``explore``): the space can be the sentence embeddings of the texts, or both
 spaces side by side; the algorithm can be scikit-learn's HDBSCAN; and either algorithm can
 cluster the misclassified points only (``errors_only``), every correctly classified point then
-joining the cluster whose region it falls in. Every option is deterministic: neither OPTICS nor
+joining the cluster whose region it falls in; and the points can be clustered separately per
+confusion cell (``by_confusion``: one (true label, predicted label) pair at a time), so that a
+cluster holds one kind of error. Every option is deterministic: neither OPTICS nor
 HDBSCAN draws random numbers, so no seed is involved. How well each option finds known failures is
 measured by ``bench/discovery.py`` (README, "Does the Explorer find the failures?").
 """
@@ -65,10 +67,11 @@ def cluster_outputs(
     """OPTICS cluster id per point, ``-1`` for noise (Ankerst et al. 1999, scikit-learn's OPTICS).
 
     OPTICS is deterministic, so no seed is involved. With fewer points than ``min_samples``
-    there is nothing to cluster and every point is noise.
+    (or than an integer ``min_cluster_size``) there is nothing to cluster and every point is noise.
     """
     points = np.asarray(points, dtype=np.float64)
-    if len(points) < max(2, min_samples):
+    floor = min_cluster_size if isinstance(min_cluster_size, int) else 0
+    if len(points) < max(2, min_samples, floor):
         return np.full(len(points), NOISE, dtype=np.int64)
     optics = OPTICS(min_samples=min_samples, xi=xi, min_cluster_size=min_cluster_size, max_eps=max_eps, metric=metric)
     return optics.fit_predict(points).astype(np.int64)
@@ -83,10 +86,11 @@ def cluster_hdbscan(
 ) -> np.ndarray:
     """HDBSCAN cluster id per point, ``-1`` for noise (Campello et al. 2013, scikit-learn's HDBSCAN).
 
-    Deterministic (no seed). With fewer points than ``min_cluster_size`` every point is noise.
+    Deterministic (no seed). With fewer points than ``min_cluster_size`` (or ``min_samples``)
+    every point is noise.
     """
     points = np.asarray(points, dtype=np.float64)
-    if len(points) < max(2, min_cluster_size):
+    if len(points) < max(2, min_cluster_size, min_samples or 0):
         return np.full(len(points), NOISE, dtype=np.int64)
     model = HDBSCAN(
         min_cluster_size=min_cluster_size,
@@ -162,12 +166,40 @@ def join_regions(points: np.ndarray, clustered: np.ndarray, cluster: np.ndarray,
     return out
 
 
-def cluster_explore(points: np.ndarray, correct: np.ndarray, explore: dict) -> np.ndarray:
-    """Cluster id per point with the configured algorithm (``explore.algorithm``), over all points
-    or, with ``explore.errors_only``, over the misclassified points (see :func:`join_regions`)."""
+def cluster_cells(points: np.ndarray, labels: np.ndarray, predictions: np.ndarray, explore: dict) -> np.ndarray:
+    """Cluster id per point, each confusion cell (a (true label, predicted label) pair) clustered
+    on its own with the configured algorithm; ids are unique across cells, in the cells' order.
+
+    This is the hard form of Domino's idea (Eyuboglu et al. 2022) of modelling the label and the
+    prediction beside the features: a cluster never mixes kinds of error, and every cluster of an
+    off-diagonal cell is wholly misclassified. With ``errors_only`` the diagonal cells (the correct
+    points) are not clustered: they stay noise, as no correct point can share an error's cell.
+    """
+    points = np.asarray(points, dtype=np.float64)
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    out = np.full(len(points), NOISE, dtype=np.int64)
+    next_id = 0
+    for label, prediction in sorted(set(zip(labels.tolist(), predictions.tolist()))):
+        if explore["errors_only"] and label == prediction:
+            continue
+        members = np.flatnonzero((labels == label) & (predictions == prediction))
+        cluster = _cluster_with(points[members], explore)
+        found = cluster != NOISE
+        out[members[found]] = cluster[found] + next_id
+        next_id += int(cluster.max()) + 1 if found.any() else 0
+    return out
+
+
+def cluster_explore(points: np.ndarray, labels: np.ndarray, predictions: np.ndarray, explore: dict) -> np.ndarray:
+    """Cluster id per point with the configured algorithm (``explore.algorithm``): over all points;
+    per confusion cell with ``explore.by_confusion`` (:func:`cluster_cells`); or, with
+    ``explore.errors_only`` alone, over the misclassified points (see :func:`join_regions`)."""
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    if explore["by_confusion"]:
+        return cluster_cells(points, labels, predictions, explore)
     if not explore["errors_only"]:
         return _cluster_with(points, explore)
-    wrong = ~np.asarray(correct, dtype=bool)
+    wrong = labels != predictions
     cluster = _cluster_with(np.asarray(points)[wrong], explore)
     if explore["algorithm"] == "optics":
         k = explore["optics"]["min_samples"]

@@ -11,11 +11,19 @@ clustering gives a cluster id per point (``-1`` noise). The metrics:
 - fragmentation: into how many clusters the slice's errors are split, and how many of those
   clusters are mostly slice (precision ≥ 0.5), to see whether a failure is cut into small
   clusters that a scorer passes over.
+
+:func:`evaluate` runs one Explorer option over a planting's explore outputs, lets every scorer
+choose, and returns all of these (``bench/discovery.py`` calls it per planting and option).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+
+from . import cluster_metrics
+from .clustering import cluster_explore, coverage, explore_space, minmax_normalise, summarise_clusters
+from .scorers import choose, score_clusters
 
 NOISE = -1
 HIT = 0.5
@@ -66,3 +74,53 @@ def fragmentation(cluster: np.ndarray, in_slice: np.ndarray, correct: np.ndarray
         "slice_cluster_mean_size": float(np.mean([(cluster == c).sum() for c in mostly])) if mostly else 0.0,
         "errors_in_noise": float((cluster[errors] == NOISE).mean()) if errors.any() else float("nan"),
     }
+
+
+def evaluate(
+    explore: pd.DataFrame,
+    in_slice: np.ndarray,
+    logits: np.ndarray,
+    embeddings: np.ndarray | None,
+    option: dict,
+    scoring: dict,
+    scorers: tuple[str, ...],
+    weights: dict[str, float],
+) -> dict:
+    """Cluster a planting's explore points with one Explorer option (a validated config
+    ``explore`` section), let every scorer in ``scorers`` and the weighted combination of
+    ``weights`` choose a candidate, and measure the clustering against the slice.
+
+    ``explore`` holds the points (``id``, ``text``, ``text_pair``, ``label``) in the order of
+    ``logits``; ``scoring`` is the config's ``scoring`` section. Returns the slice's size and
+    error rate, the best candidate's precision, the recall, the error coverage, the number of
+    candidates, the fragmentation and ``precision_{scorer}`` of each scorer's chosen cluster.
+    """
+    labels, predictions = explore["label"].to_numpy(), np.asarray(logits).argmax(axis=1)
+    correct = predictions == labels
+    in_slice = np.asarray(in_slice, dtype=bool)
+    normalised = minmax_normalise(logits, option["normalise"])
+    cluster = cluster_explore(explore_space(normalised, embeddings, option["space"]), labels, predictions, option)
+    clusters = summarise_clusters(cluster, correct, option["candidate_error_rate"], option["candidate_min_size"])
+    candidates = clusters[clusters["is_candidate"]].reset_index(drop=True)
+    candidates["name"] = candidates["cluster"].astype(str)
+    points = explore[["id", "text", "text_pair"]].assign(cluster=cluster, correct=correct)
+    for k in range(normalised.shape[1]):
+        points[f"norm_{k}"] = normalised[:, k]
+    ids = candidates["cluster"].tolist()
+    row = {
+        "slice_size": int(in_slice.sum()),
+        "slice_error_rate": float((~correct[in_slice]).mean()) if in_slice.any() else float("nan"),
+        "best_precision": best_precision(cluster, in_slice, ids),
+        "recall": slice_recall(cluster, in_slice, correct, ids),
+        "error_coverage": coverage(cluster, correct, clusters)["error_coverage"],
+        "n_candidates": len(candidates),
+        **fragmentation(cluster, in_slice, correct),
+    }
+    scores = {s: score_clusters(s, points, candidates, scoring) for s in scorers}
+    scores["weighted"] = (
+        cluster_metrics.weighted({m: scores[m] for m in weights}, weights) if len(candidates) else np.array([])
+    )
+    for scorer, values in scores.items():
+        chosen = choose(scorer, candidates, values)["chosen"]
+        row[f"precision_{scorer}"] = cluster_precision(cluster, in_slice, None if chosen is None else chosen["cluster"])
+    return row

@@ -35,7 +35,7 @@ def run_explorer(
     points = minmax_normalise(logits, explore["normalise"])
     correct = outputs["correct"].to_numpy()
     space = explore_space(points, embeddings, explore["space"])
-    cluster = cluster_explore(space, correct, explore)
+    cluster = cluster_explore(space, data["label"].to_numpy(), outputs["prediction"].to_numpy(), explore)
     clusters = summarise_clusters(cluster, correct, explore["candidate_error_rate"], explore["candidate_min_size"])
     names = name_clusters(texts_of(data), embeddings, cluster, naming["top_n_words"], naming["stop_words"])
     clusters["name"] = clusters["cluster"].map(names)
@@ -54,7 +54,7 @@ def run_explorer(
         table[f"norm_{k}"] = points[:, k]
     table["x"], table["y"] = xy[:, 0], xy[:, 1]
     summary = coverage(cluster, correct, clusters)
-    summary["options"] = {key: explore[key] for key in ("space", "algorithm", "errors_only")}
+    summary["options"] = {key: explore[key] for key in ("space", "algorithm", "errors_only", "by_confusion")}
     return table, clusters.reset_index(drop=True), projection, summary
 
 
