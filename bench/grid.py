@@ -18,7 +18,6 @@ Run: .venv/bin/python bench/grid.py [--cores 2] [--keep]
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +29,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "workflow"))
+
+from topex.job_records import jobs_run, rule_table, seconds_per_rule  # noqa: E402
+
 GOAL_SECONDS = 15 * 60
 UPSTREAM = {"train_base", "predict_base", "embed_explore", "explore"}  # training, logits, clustering+naming
 
@@ -73,30 +76,6 @@ def snakemake(workdir: Path, cores: int, *args: str) -> tuple[float, str]:
 def _environment() -> dict:
     # the venv's console scripts (snakemake calls python scripts with this interpreter)
     return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-
-
-def jobs_run(output: str) -> dict[str, int]:
-    """Jobs per rule that a run executed, from its log: one 'rule NAME:' header per job (the
-    'Job stats' table would miss the jobs that a checkpoint adds)."""
-    counts = defaultdict(int)
-    for rule in re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):$", output, flags=re.MULTILINE):
-        counts[rule] += 1
-    return dict(counts)
-
-
-def seconds_per_rule(workdir: Path) -> dict[str, tuple[int, float]]:
-    """Jobs and summed job seconds per rule, from the start/end times Snakemake records per output."""
-    starts = {}  # (rule, job end) -> the job's start; a job's outputs share its end time
-    for record_file in (workdir / ".snakemake" / "metadata").iterdir():
-        record = json.loads(record_file.read_text())
-        if record.get("starttime") and record.get("endtime"):
-            job = (record["rule"], record["endtime"])
-            starts[job] = min(starts.get(job, record["starttime"]), record["starttime"])
-    per_rule = defaultdict(lambda: [0, 0.0])
-    for (rule, ended), started in starts.items():
-        per_rule[rule][0] += 1
-        per_rule[rule][1] += ended - started
-    return {rule: (n, s) for rule, (n, s) in per_rule.items()}
 
 
 STARTUP_SNAKEFILE = """
@@ -153,10 +132,10 @@ def main() -> None:
         ratio = fresh_seconds / GOAL_SECONDS
         print(f"  ratio to the 15-min goal: {ratio:.2f} ({'met' if ratio <= 1 else 'MISSED'})")
         print("  where the time went (job seconds summed per rule; jobs overlap on the cores):")
-        per_rule = sorted(seconds_per_rule(workdir).items(), key=lambda item: -item[1][1])
-        total = sum(s for _, s in dict(per_rule).values())
-        for rule, (n, seconds) in per_rule:
-            print(f"    {rule:20s} {n:4d} jobs {seconds:8.1f} s  {seconds / total:6.1%}  ({seconds / n:6.1f} s/job)")
+        per_rule = seconds_per_rule(workdir)
+        total = sum(seconds for _, seconds in per_rule.values())
+        for line in rule_table(per_rule):
+            print(f"    {line}")
 
         tokens = generation_tokens(workdir)
         print("  generation tokens (llama.cpp; prompts: as sent, a shared prefix is evaluated once):")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -57,6 +60,92 @@ def workflow_command(workdir: Path, *args: str) -> tuple[list[str], dict]:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     snakefile = str(ROOT / "workflow" / "Snakefile")
     return [sys.executable, "-m", "snakemake", "--snakefile", snakefile, "--directory", str(workdir), *args], env
+
+
+# --- end-to-end runs ----------------------------------------------------------------------------
+# Every workflow run of the tests: 2 cores, each job on one thread (the tiny jobs' time is start-up,
+# so two one-thread jobs keep both cores busy where one four-thread job was cut to two), and two
+# "GPU" jobs at once on this GPU-less machine (profiles/default caps gpu at 1, for a real card).
+# Runs that are compared with each other (the resume test and the shared run) use the same options.
+# (--resources takes several values: "--cores 2" last ends the list before the caller's arguments;
+# callers write --configfile=FILE for the same reason.)
+E2E_OPTIONS = ("--max-threads", "1", "--resources", "gpu=2", "--cores", "2")
+E2E_RUNS: dict[str, dict] = {}
+IMPORT_AUDIT = ROOT / "tests" / "import_audit"  # what each labelled run did; printed at the end of the session
+
+# The tiny config (.test/config/config.yaml). Each run works in a folder of its own with its own
+# copy of the pairs file, so the tests point the dataset at it there.
+TINY = yaml.safe_load(TINY_CONFIG.read_text())
+TINY["datasets"]["tiny_pairs"]["source"]["splits"]["all"] = "pairs.csv"
+
+
+def run_workflow(
+    workdir: Path, *args: str, label: str | None = None, env: dict | None = None, timeout: int = 1800
+) -> subprocess.CompletedProcess:
+    """This checkout's workflow in ``workdir`` with :data:`E2E_OPTIONS` and ``args``. A run with a
+    ``label`` records its wall time, its jobs per rule and its job-seconds per rule (from
+    Snakemake's job records) in :data:`E2E_RUNS`."""
+    from topex.job_records import jobs_run, seconds_per_rule
+
+    command, base_env = workflow_command(workdir, *E2E_OPTIONS, *args)
+    started, clock = time.time(), time.perf_counter()
+    run = subprocess.run(command, capture_output=True, text=True, env={**base_env, **(env or {})}, timeout=timeout)
+    if label:
+        E2E_RUNS[label] = {
+            "seconds": time.perf_counter() - clock,
+            "returncode": run.returncode,
+            "rules": jobs_run(run.stdout + run.stderr),
+            "job_seconds": seconds_per_rule(workdir, since=started),
+        }
+    return run
+
+
+def copy_run(source: Path, target: Path) -> Path:
+    """A copy of a finished run that a test may change: every file copied but the model weights,
+    which are hard-linked (a rerun replaces them whole, never in place); ``.snakemake/`` is copied,
+    as Snakemake rewrites its records in place."""
+
+    def link_weights(src, dst):
+        if src.endswith((".safetensors", ".gguf")):
+            os.link(src, dst)
+        else:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, target, symlinks=True, copy_function=link_weights)
+    return target
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Each labelled workflow run: wall time, jobs, and the rules that took the most job-seconds."""
+    from topex.job_records import rule_table
+
+    if not E2E_RUNS:
+        return
+    terminalreporter.section("end-to-end workflow runs")
+    for label, record in E2E_RUNS.items():
+        jobs = sum(record["rules"].values())
+        terminalreporter.write_line(
+            f"{label}: {record['seconds'] / 60:.1f} min, {jobs} jobs (exit {record['returncode']}); job-seconds per rule:"
+        )
+        for line in rule_table(record["job_seconds"])[:12]:
+            terminalreporter.write_line(f"    {line}")
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """The tiny config's whole grid and its noise study, run once per session in one invocation.
+    Tests read it and never change it: a test that reruns anything works on :func:`copy_run`."""
+    workdir = tmp_path_factory.mktemp("tiny-run")
+    tiny_pairs().to_csv(workdir / "pairs.csv", index=False)
+    (workdir / "tiny.yaml").write_text(yaml.safe_dump(TINY))
+    # every job records the heavy packages it imported (tests/import_audit, read by test_imports)
+    imports = tmp_path_factory.mktemp("tiny-run-imports")
+    pythonpath = os.pathsep.join([str(IMPORT_AUDIT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    env = {"PYTHONPATH": pythonpath, "TOPEX_IMPORT_AUDIT": str(imports)}
+    run = run_workflow(workdir, f"--configfile={workdir / 'tiny.yaml'}", "all", "noise", label="tiny run", env=env)
+    assert run.returncode == 0, run.stderr[-4000:]
+    E2E_RUNS["tiny run"]["imports"] = imports
+    return workdir
 
 
 def train_settings(**overrides):

@@ -11,12 +11,11 @@ from topex.classifier import (
     batch_plan,
     encode,
     fine_tune,
-    logit_columns,
-    outputs_table,
     predict_logits,
     train_steps,
 )
 from topex.data import standardise_all
+from topex.outputs import logit_columns, outputs_table
 
 
 def settings(model, **overrides):

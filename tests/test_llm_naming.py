@@ -3,6 +3,8 @@
 import copy
 import dataclasses
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -86,20 +88,27 @@ SEED = 1
 
 
 @pytest.mark.e2e
-def test_the_tiny_workflow_prompts_with_the_llm_name(tmp_path):
-    from test_workflow import TINY, snakemake
+def test_the_tiny_workflow_prompts_with_the_llm_name(tiny_run, tmp_path):
+    """On a copy of the shared tiny run with naming.method llm: the Explorer reruns with LLM
+    names (its base model, outputs and embeddings reused), and the generations prompt with them."""
+    from conftest import TINY, copy_run
+    from test_workflow import snakemake
 
+    work = copy_run(tiny_run, tmp_path / "run")
     config = copy.deepcopy(TINY)
-    config["seeds"] = [SEED]
-    config["datasets"] = {"bbc_small": config["datasets"]["bbc_small"]}
-    config["llms"] = {"smollm2": config["llms"]["smollm2"]}
-    config["naming"] = {"top_n_words": 3, "method": "llm", "llm": "smollm2", "llm_max_tokens": 16}
-    config["scoring"] = {"scorers": ["density", "pairwise", "cosine", "weighted"]}
-    config["augment"] = {**config["augment"], "counts": [1], "shots": [0]}
-    target = f"results/bbc_small/seed~{SEED}/generate/summary.json"
-    run = snakemake(tmp_path, config, target)
+    config["naming"] = {**config["naming"], "method": "llm", "llm": "smollm2", "llm_max_tokens": 16}
+    relative = Path(f"results/bbc_small/seed~{SEED}")
+    seed = work / relative
+    run = snakemake(work, config, str(relative / "score/chosen.json"), label="LLM naming")
     assert run.returncode == 0, run.stderr[-4000:]
-    seed = tmp_path / f"results/bbc_small/seed~{SEED}"
+    rules = set(re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):$", run.stdout + run.stderr, flags=re.MULTILINE))
+    assert "explore" in rules and not rules & {"train_base", "predict_base", "embed_explore"}, rules
+    # the weighted scorer's cluster, generated for by the chat LLM zero-shot
+    chosen = json.loads((seed / "score/chosen.json").read_text())["weighted"]
+    assert chosen is not None, "the tiny config should give bbc_small a chosen cluster"
+    generation = relative / f"generate/cluster~{chosen}/smollm2/shots~0.jsonl"
+    run = snakemake(work, config, str(generation), label="LLM naming, a generation")
+    assert run.returncode == 0, run.stderr[-4000:]
     clusters = pd.read_csv(seed / "explore/clusters.csv", keep_default_na=False)
     assert {"bertopic_name", "llm_name"} <= set(clusters.columns)
     candidates = clusters[clusters["is_candidate"]]
@@ -107,9 +116,8 @@ def test_the_tiny_workflow_prompts_with_the_llm_name(tmp_path):
     assert (candidates["llm_name"] != "").any()
     for row in clusters.itertuples():
         assert row.name == (row.llm_name or row.bertopic_name)
-    chosen = json.loads((seed / "score/chosen.json").read_text())["weighted"]
     name = clusters.loc[clusters["cluster"] == chosen, "name"].iloc[0]
-    records = [json.loads(line) for line in (seed / f"generate/cluster~{chosen}/smollm2/shots~0.jsonl").open()]
+    records = [json.loads(line) for line in (work / generation).open()]
     assert records and all(r["cluster_name"] == name for r in records)
     assert name in records[0]["prompt"][-1]["content"]
 

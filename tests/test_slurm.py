@@ -17,8 +17,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, rule_blocks, workflow_command
-from test_workflow import TINY
+from conftest import ROOT, TINY, rule_blocks, workflow_command
 
 PROFILE = ROOT / "profiles" / "slurm"
 TARGETS = ["results/bbc_small/seed~0/base/metrics.json", "results/bbc_small/seed~0/explore/clusters.csv"]

@@ -16,35 +16,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, TINY_CONFIG, pair_texts, tiny_pairs, workflow_command
+from conftest import E2E_OPTIONS, ROOT, TINY, copy_run, pair_texts, run_workflow, tiny_pairs, workflow_command
 
-# The tiny config (.test/config/config.yaml). Each run works in a fresh directory with its own
-# copy of the pairs file, so the tests point the dataset at it there.
-TINY = yaml.safe_load(TINY_CONFIG.read_text())
-TINY["datasets"]["tiny_pairs"]["source"]["splits"]["all"] = "pairs.csv"
 MODE = TINY["retrain"]["mode"]
 SCORERS = TINY["scoring"]["scorers"]
 CONTROLS = ["oracle", "random"]
 
 
-def snakemake_command(workdir: Path, config: dict, *args: str) -> tuple[list[str], dict]:
+def snakemake(workdir: Path, config: dict, *args: str, label: str | None = None) -> subprocess.CompletedProcess:
+    """The workflow in ``workdir`` on ``config`` (written there as tiny.yaml), as the shared run ran."""
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(config))
-    return workflow_command(workdir, "--configfile", str(workdir / "tiny.yaml"), "--cores", "2", *args)
-
-
-def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
-    command, env = snakemake_command(workdir, config, *args)
-    # the tiny grid takes ~10 min on 2 cores
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("tiny-run")
-    tiny_pairs().to_csv(workdir / "pairs.csv", index=False)
-    run = snakemake(workdir, TINY)
-    assert run.returncode == 0, run.stderr[-4000:]
-    return workdir
+    return run_workflow(workdir, f"--configfile={workdir / 'tiny.yaml'}", *args, label=label)
 
 
 @pytest.mark.e2e
@@ -206,10 +188,13 @@ def test_generation_quality_table_and_table3_count_what_was_generated(tiny_run):
             for line in path.read_text().splitlines()
         ]
         assert row.attempts == len(records) and row.accepted == sum(r["accepted"] for r in records)
-        for share in ("acceptance_rate", "judge_agreement", "base_agreement", "on_topic_rate", "members_on_topic"):
-            value = getattr(row, share)
-            assert pd.isna(value) or 0 <= value <= 1
+        assert row.attempts > 0 and 0 <= row.acceptance_rate <= 1
+        assert 0 <= row.members_on_topic <= 1  # the chosen cluster's own points: never empty
+        for share in ("judge_agreement", "base_agreement", "on_topic_rate"):
+            value = getattr(row, share)  # a share of the accepted points: NaN exactly when none was
+            assert 0 <= value <= 1 if row.accepted else pd.isna(value), (row.dataset, row.llm, row.shots, share)
         assert row.near_copies_accepted == 0  # the filter rejects them
+    assert (pooled["accepted"] > 0).any(), "no generation accepted a point: no share was checked"
     for dataset in ("tiny_pairs", "bbc_small"):
         quality = pd.read_parquet(tiny_run / "results" / dataset / "seed~0/generate/quality.parquet")
         files = (tiny_run / "results" / dataset / "seed~0/generate").glob("cluster~*/*/shots~*.jsonl")
@@ -325,26 +310,28 @@ def test_tables_pair_every_cell_with_its_seed_control(tiny_run):
 
 
 @pytest.mark.e2e
-def test_figures_target_rebuilds_without_training(tiny_run):
+def test_figures_target_rebuilds_without_training(tiny_run, tmp_path):
     import shutil
 
-    shutil.rmtree(tiny_run / "results/figures")
-    run = snakemake(tiny_run, TINY, "figures")
+    work = copy_run(tiny_run, tmp_path / "run")
+    shutil.rmtree(work / "results/figures")
+    run = snakemake(work, TINY, "figures", label="figures rebuilt")
     assert run.returncode == 0, run.stderr[-3000:]
     out = run.stdout + run.stderr
     for rule in ("train_base", "retrain", "retrain_control", "generate", "baseline"):
         assert f"rule {rule}:" not in out and f"localrule {rule}:" not in out
     for name in ("performance.png", "scorers.png", "bbc_small/before_after.png", "tiny_pairs/cluster_composition.png"):
-        assert (tiny_run / "results/figures" / name).read_bytes()[:4] == b"\x89PNG"
-    html = (tiny_run / "results/figures/bbc_small/output_space.html").read_text()
+        assert (work / "results/figures" / name).read_bytes()[:4] == b"\x89PNG"
+    html = (work / "results/figures/bbc_small/output_space.html").read_text()
     assert "plotly" in html and "snippet" in html
 
 
 @pytest.mark.e2e
-def test_report_holds_every_table_and_figure(tiny_run):
-    run = snakemake(tiny_run, TINY, "--report", "results/report.html")
+def test_report_holds_every_table_and_figure(tiny_run, tmp_path):
+    work = copy_run(tiny_run, tmp_path / "run")
+    run = snakemake(work, TINY, "--report", "results/report.html", label="report")
     assert run.returncode == 0, run.stderr[-3000:]
-    report = (tiny_run / "results/report.html").read_text()
+    report = (work / "results/report.html").read_text()
     for name in (
         "table1.csv",
         "table2.csv",
@@ -361,25 +348,26 @@ def test_report_holds_every_table_and_figure(tiny_run):
 
 
 @pytest.mark.e2e
-def test_head_cells_refit_on_the_seeds_cached_added_features(tiny_run):
+def test_head_cells_refit_on_the_seeds_cached_added_features(tiny_run, tmp_path):
     """Head-mode grid cells take their points' representations from embed_added (one job per
-    seed, every method's points) and load no model; they equal the noise study's head cells,
-    which embed the same points in the job."""
+    seed, every method's points) and load no model; they equal, bit for bit, the noise study's
+    head cells, which embed the same points in the job (each point alone in both:
+    classifier.added_features)."""
     n = max(TINY["augment"]["counts"])
     seed = Path("results/bbc_small/seed~0")
     cells = [
         seed / f"{study}~head/{method}/n~{n}/metrics.json" for study in ("retrain", "noise") for method in CONTROLS
     ]
-    run = snakemake(tiny_run, TINY, str(seed / "retrain~head/cells.csv"), *map(str, cells[2:]))
+    assert all((tiny_run / cell).is_file() for cell in cells[2:])  # the shared run's noise study
+    work = copy_run(tiny_run, tmp_path / "run")
+    run = snakemake(work, TINY, str(seed / "retrain~head/cells.csv"), *map(str, cells[2:]), label="head cells")
     assert run.returncode == 0, run.stderr[-3000:]
     assert len(re.findall(r"^(?:local)?rule embed_added:$", run.stdout + run.stderr, flags=re.MULTILINE)) == 1
     for method, grid_file, noise_file in zip(CONTROLS, cells[:2], cells[2:]):
-        log = (tiny_run / seed / f"logs/retrain~head/{method}.log").read_text()
+        log = (work / seed / f"logs/retrain~head/{method}.log").read_text()
         assert "predict" not in log  # no forward pass in the grid cell
-        grid, noise = (json.loads((tiny_run / path).read_text()) for path in (grid_file, noise_file))
-        assert grid["accuracy"] == noise["accuracy"] and grid["group_logits"].keys() == noise["group_logits"].keys()
-        for point, logits in grid["group_logits"].items():
-            np.testing.assert_allclose(logits, noise["group_logits"][point], atol=1e-4)
+        grid, noise = (json.loads((work / path).read_text()) for path in (grid_file, noise_file))
+        assert grid["accuracy"] == noise["accuracy"] and grid["group_logits"] == noise["group_logits"]
 
 
 @pytest.mark.e2e
@@ -388,16 +376,15 @@ def test_the_default_explorer_clusters_each_confusion_cells_errors(tiny_run, tmp
     and embeddings side by side) on a copy of the tiny run's base outputs (the tiny config keeps
     the paper's path): only the Explorer and the scorer rerun, every candidate is one kind of
     error, and the correctly classified points stay unclustered."""
-    import shutil
-
-    work = tmp_path / "run"
-    shutil.copytree(tiny_run, work, symlinks=True)
+    work = copy_run(tiny_run, tmp_path / "run")
     default = yaml.safe_load((ROOT / "config/config.yaml").read_text())["explore"]
     assert default["by_confusion"] and default["errors_only"] and default["space"] == "both"
     config = copy.deepcopy(TINY)
     config["explore"] = {**default, "optics": {**default["optics"], **TINY["explore"]["optics"]}}
     seed = Path("results/bbc_small/seed~0")
-    run = snakemake(work, config, str(seed / "explore/summary.json"), str(seed / "score/weighted.json"))
+    run = snakemake(
+        work, config, str(seed / "explore/summary.json"), str(seed / "score/weighted.json"), label="default explorer"
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     rules = set(re.findall(r"^(?:local)?rule (\w+):$", run.stdout + run.stderr, flags=re.MULTILINE))
     assert "explore" in rules and not rules & {"train_base", "predict_base", "embed_explore"}, rules
@@ -415,8 +402,6 @@ def test_the_default_explorer_clusters_each_confusion_cells_errors(tiny_run, tmp
 
 @pytest.mark.e2e
 def test_noise_study_table(tiny_run):
-    run = snakemake(tiny_run, TINY, "noise")
-    assert run.returncode == 0, run.stderr[-3000:]
     table = pd.read_csv(tiny_run / "results/tables/noise.csv")
     assert len(table) == 2 * 4 and set(table["mode"]) == {"top", "head", "continue", "full"}
     assert (table["seeds"] == 2).all()
@@ -446,7 +431,8 @@ def test_noise_study_table(tiny_run):
 def kill_when_running(workdir: Path, job_log: str, *args: str) -> None:
     """Start the workflow and SIGKILL it, jobs included, as soon as a job writing ``job_log`` (a
     glob) has started: a crash or a preempted node in the middle of that job."""
-    command, env = snakemake_command(workdir, TINY, *args)
+    (workdir / "tiny.yaml").write_text(yaml.safe_dump(TINY))
+    command, env = workflow_command(workdir, *E2E_OPTIONS, f"--configfile={workdir / 'tiny.yaml'}", *args)
     with open(workdir / "killed.log", "a") as out:
         run = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     deadline = time.monotonic() + 900
@@ -485,47 +471,52 @@ def comparable(path: Path):
 @pytest.mark.e2e
 def test_killed_runs_resume_to_identical_results(tiny_run, tmp_path):
     """Killed in the middle of a training job, then of a generation, the workflow resumes with
-    --rerun-incomplete and every result file equals the uninterrupted run's."""
-    (tmp_path / "pairs.csv").write_bytes((tiny_run / "pairs.csv").read_bytes())
+    --rerun-incomplete and every result file equals the uninterrupted run's. It starts from a copy
+    of the shared run without one seed's folder: that seed's every job runs again, from training on."""
+    import shutil
+
     seed = Path("results/bbc_small/seed~0")
+    work = copy_run(tiny_run, tmp_path / "run")
+    shutil.rmtree(work / seed)
     target = str(seed / f"retrain~{MODE}/cells.csv")
-    kill_when_running(tmp_path, f"{seed}/logs/train_base.log", target)
-    assert not (tmp_path / seed / "base/train.json").exists(), "killed after training had finished"
-    assert any((tmp_path / ".snakemake/incomplete").iterdir()), "no job was marked incomplete"
-    blocked = snakemake(tmp_path, TINY, target)
+    kill_when_running(work, f"{seed}/logs/train_base.log", target)
+    assert not (work / seed / "base/train.json").exists(), "killed after training had finished"
+    assert any((work / ".snakemake/incomplete").iterdir()), "no job was marked incomplete"
+    blocked = snakemake(work, TINY, target)
     assert blocked.returncode != 0 and "--unlock" in blocked.stderr  # the killed run left its lock
 
-    assert snakemake(tmp_path, TINY, "--unlock").returncode == 0
-    kill_when_running(tmp_path, f"{seed}/logs/generate/*.log", "--rerun-incomplete", target)
-    generated = {log.name for log in (tmp_path / seed / "logs/generate").iterdir()}
-    assert len(list((tmp_path / seed / "generate").rglob("*.jsonl"))) < len(generated), "killed after generating"
-    assert snakemake(tmp_path, TINY, "--unlock").returncode == 0
-    resumed = snakemake(tmp_path, TINY, "--rerun-incomplete", target)
+    assert snakemake(work, TINY, "--unlock").returncode == 0
+    kill_when_running(work, f"{seed}/logs/generate/*.log", "--rerun-incomplete", target)
+    generated = {log.name for log in (work / seed / "logs/generate").iterdir()}
+    assert len(list((work / seed / "generate").rglob("*.jsonl"))) < len(generated), "killed after generating"
+    assert snakemake(work, TINY, "--unlock").returncode == 0
+    resumed = snakemake(work, TINY, "--rerun-incomplete", target, label="killed run resumed")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
 
     # logs and Snakemake's benchmark files hold wall times by design: every other file must be equal
-    files = [p for p in (tmp_path / "results").rglob("*") if p.is_file() and not {"logs", "benchmarks"} & set(p.parts)]
-    assert len(files) > 50 and (tmp_path / target).is_file()
-    assert any((tmp_path / seed / "generate").rglob("*.jsonl")) and (tmp_path / seed / "base/train.json").is_file()
+    files = [p for p in (work / seed).rglob("*") if p.is_file() and not {"logs", "benchmarks"} & set(p.parts)]
+    assert len(files) > 50 and (work / target).is_file()
+    assert any((work / seed / "generate").rglob("*.jsonl")) and (work / seed / "base/train.json").is_file()
     for path in files:
-        relative = path.relative_to(tmp_path)
+        relative = path.relative_to(work)
         assert comparable(path) == comparable(tiny_run / relative), f"{relative} differs from the uninterrupted run"
 
 
 @pytest.mark.e2e
-def test_second_run_runs_nothing(tiny_run):
-    run = snakemake(tiny_run, TINY)
+def test_second_run_runs_nothing(tiny_run, tmp_path):
+    run = snakemake(copy_run(tiny_run, tmp_path / "run"), TINY, "all", "noise")
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Nothing to be done" in run.stderr + run.stdout
 
 
 @pytest.mark.e2e
-def test_a_modes_settings_rerun_that_modes_cells_only(tiny_run):
+def test_a_modes_settings_rerun_that_modes_cells_only(tiny_run, tmp_path):
     """Retraining jobs get their mode's section of retrain alone: a change to the continue
     mode's steps reruns the continue cells of the noise study and nothing of the top-mode grid."""
+    work = copy_run(tiny_run, tmp_path / "run")
 
     def planned_cells(config: dict) -> set[str]:
-        run = snakemake(tiny_run, config, "-n", "all", "noise")
+        run = snakemake(work, config, "-n", "all", "noise")
         assert run.returncode == 0, run.stderr[-2000:]
         return set(re.findall(r"wildcards: ([^\n]*mode=[^\n]*)", run.stdout + run.stderr))
 

@@ -14,6 +14,7 @@ from topex.data import texts_of
 from topex.embeddings import encode, load_encoder
 from topex.judge import Judge
 from topex.logs import log_to
+from topex.outputs import logit_columns
 from topex.projection import project
 
 with log_to(snakemake.log[0]) as log:
@@ -86,7 +87,7 @@ with log_to(snakemake.log[0]) as log:
     )
     # where the base model puts each point on the Explorer's map (the interactive map draws them)
     reference = pd.read_parquet(inputs.explore_outputs)
-    reference = reference[classifier.logit_columns(reference)].to_numpy()
+    reference = reference[logit_columns(reference)].to_numpy()
     xy = (
         project(minmax_normalise(logits, params.normalise, reference=reference), io.read_arrays(inputs.projection))
         if len(logits)

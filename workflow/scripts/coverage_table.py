@@ -1,8 +1,8 @@
 """The Explorer's coverage over every (dataset, seed): share clustered, candidates, error coverage."""
 
 from topex import io
-from topex.explorer import coverage_table
 from topex.logs import log_to
+from topex.tables import coverage_table
 
 with log_to(snakemake.log[0]) as log:
     table = coverage_table([io.read_json(path) for path in snakemake.input])

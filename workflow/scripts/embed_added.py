@@ -16,7 +16,7 @@ with log_to(snakemake.log[0]) as log:
     features = np.zeros((0, 0), dtype=np.float32)  # no method added any point
     if len(added):
         model, tokenizer = classifier.load_classifier(snakemake.input.model, settings)
-        features = classifier.forward(model, tokenizer, added[COLUMNS], settings, features=True)[1]
+        features = classifier.added_features(model, tokenizer, added[COLUMNS], settings)
     io.write_arrays(
         snakemake.output[0],
         features=features,

@@ -5,9 +5,9 @@ import pandas as pd
 
 from topex import io
 from topex.chosen import distinct_clusters
-from topex.classifier import logit_columns
 from topex.clustering import minmax_normalise
 from topex.logs import log_to
+from topex.outputs import logit_columns
 from topex.regions import cluster_regions
 
 with log_to(snakemake.log[0]) as log:

@@ -6,6 +6,7 @@ import torch
 
 from topex import classifier, io
 from topex.logs import log_to
+from topex.outputs import outputs_table
 
 with log_to(snakemake.log[0]) as log:
     torch.set_num_threads(snakemake.threads)
@@ -16,7 +17,7 @@ with log_to(snakemake.log[0]) as log:
     for split in ("train", "explore", "test"):
         frame = pd.read_parquet(snakemake.input[split])
         logits, features[split] = classifier.forward(model, tokenizer, frame, settings, features=True)
-        table = classifier.outputs_table(frame, logits)
+        table = outputs_table(frame, logits)
         if split != "train":
             io.write_parquet(table, snakemake.output[split])
         metrics[split] = {"n": len(table), "accuracy": float(table["correct"].mean())}

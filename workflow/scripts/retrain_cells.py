@@ -8,6 +8,7 @@ import pandas as pd
 from topex import io, retrain_modes
 from topex.added import COLUMNS, cached_features, read_added
 from topex.logs import log_to
+from topex.outputs import logit_columns
 from topex.train_settings import TrainSettings
 
 with log_to(snakemake.log[0]):
@@ -49,13 +50,11 @@ with log_to(snakemake.log[0]):
 
     base_logits = None
     if mode == "full":  # its n = 0 control is the base model: its outputs are reused
-        from topex import classifier
-
         outputs = [pd.read_parquet(path) for path in (snakemake.input.test_outputs, snakemake.input.explore_outputs)]
         base_logits = np.vstack(
             [
-                outputs[0][classifier.logit_columns(outputs[0])].to_numpy(),
-                outputs[1][classifier.logit_columns(outputs[1])].to_numpy()[rows],
+                outputs[0][logit_columns(outputs[0])].to_numpy(),
+                outputs[1][logit_columns(outputs[1])].to_numpy()[rows],
             ]
         )
     all_metrics = retrain_modes.count_metrics(

@@ -6,12 +6,14 @@ data: inputs, the config, results on disk
 - ``config_checks`` start-up checks of the config that name the offending key
 - ``io``           atomic writes of tables, JSON, JSONL and arrays (never a half-written result)
 - ``logs``         send a Snakemake job's output to its log file
+- ``job_records``  what a Snakemake run did: jobs and job-seconds per rule (tests, bench/grid.py)
 - ``models``       resolve model specs: pip-shipped packages, local paths, hub ids
 - ``data``         load datasets (hub, local files, pip-shipped corpora) and split them
 
 classify: the classifier and the encoder
 - ``train_settings`` the classifier section of the config (no torch: head-mode cells start without it)
 - ``classifier``   fine-tune a BERT-family classifier and run it over a split
+- ``outputs``      a forward pass's per-point record and its logit columns (no torch: light jobs read it)
 - ``embeddings``   sentence embeddings from the local encoder (naming, the filter, the judge)
 
 explore: where the classifier fails (paper §2.1–2.2)
@@ -58,7 +60,7 @@ retrain: the classifier with the added points, beside its controls
 report: paired effects, tables and figures
 - ``stats``        paired statistics over seeds
 - ``cells``        one row per retrained cell, paired with its seed's control and random control
-- ``tables``       Tables 1 and 2, the effects, power and noise tables
+- ``tables``       Tables 1 and 2, the effects, power, noise and Explorer coverage tables
 
 benchmark: does the Explorer find known failures? (bench/discovery.py)
 - ``planting``     planted failures with known members

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -237,6 +238,17 @@ def forward(model, tokenizer, frame: pd.DataFrame, settings: TrainSettings, feat
     return (logits, captured) if features else logits
 
 
+def added_features(model, tokenizer, frame: pd.DataFrame, settings: TrainSettings) -> np.ndarray:
+    """The final layer's inputs for added points, each point in a batch of its own.
+
+    A batch pads its points to its longest one, and a longer padded length changes the order of
+    the fp32 sums, so a point's features would depend on which other points share its batch
+    (1e-4 apart in the logits). Head-mode cells read every method's points embedded in one job
+    (embed_added) or embed their own: alone, both give bitwise the same features.
+    """
+    return forward(model, tokenizer, frame, replace(settings, eval_batch_size=1), features=True)[1]
+
+
 def head_layer(model) -> torch.nn.Linear:
     """The final linear layer that maps a representation to the class logits."""
     layers = [
@@ -251,18 +263,3 @@ def predict_logits(model_dir: str | Path, frame: pd.DataFrame, settings: TrainSe
     """Forward pass of a saved classifier over ``frame``: one row of logits per point."""
     model, tokenizer = load_classifier(model_dir, settings)
     return forward(model, tokenizer, frame, settings)
-
-
-def outputs_table(frame: pd.DataFrame, logits: np.ndarray) -> pd.DataFrame:
-    """The per-point record of a forward pass: ids, labels, logits, prediction, correctness."""
-    prediction = logits.argmax(axis=1)
-    table = frame[["id", "label", "label_name"]].copy()
-    table["prediction"] = prediction
-    table["correct"] = prediction == frame["label"].to_numpy()
-    for k in range(logits.shape[1]):
-        table[f"logit_{k}"] = logits[:, k]
-    return table
-
-
-def logit_columns(table: pd.DataFrame) -> list[str]:
-    return sorted((c for c in table.columns if c.startswith("logit_")), key=lambda c: int(c.split("_")[1]))

@@ -209,6 +209,20 @@ def cluster_explore(points: np.ndarray, labels: np.ndarray, predictions: np.ndar
     return join_regions(points, wrong, cluster, k)
 
 
+def find_clusters(
+    normalised: np.ndarray, embeddings: np.ndarray | None, labels: np.ndarray, predictions: np.ndarray, explore: dict
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The Explorer's clustering as the workflow runs it, from the normalised outputs: the cluster
+    id per point (in the space ``explore.space``) and the per-cluster table with its candidates
+    (``explore.candidate_error_rate``, ``explore.candidate_min_size``)."""
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    cluster = cluster_explore(explore_space(normalised, embeddings, explore["space"]), labels, predictions, explore)
+    clusters = summarise_clusters(
+        cluster, labels == predictions, explore["candidate_error_rate"], explore["candidate_min_size"]
+    )
+    return cluster, clusters
+
+
 def coverage(cluster: np.ndarray, correct: np.ndarray, clusters: pd.DataFrame) -> dict:
     """How much of the explore set the Explorer covers: the share of points clustered, the
     candidates' sizes, and the error coverage (the share of misclassified points that lie in a

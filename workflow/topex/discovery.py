@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import cluster_metrics
-from .clustering import cluster_explore, coverage, explore_space, minmax_normalise, summarise_clusters
+from .clustering import coverage, find_clusters, minmax_normalise
 from .scorers import choose, score_clusters
 
 NOISE = -1
@@ -99,8 +99,7 @@ def evaluate(
     correct = predictions == labels
     in_slice = np.asarray(in_slice, dtype=bool)
     normalised = minmax_normalise(logits, option["normalise"])
-    cluster = cluster_explore(explore_space(normalised, embeddings, option["space"]), labels, predictions, option)
-    clusters = summarise_clusters(cluster, correct, option["candidate_error_rate"], option["candidate_min_size"])
+    cluster, clusters = find_clusters(normalised, embeddings, labels, predictions, option)
     candidates = clusters[clusters["is_candidate"]].reset_index(drop=True)
     candidates["name"] = candidates["cluster"].astype(str)
     points = explore[["id", "text", "text_pair"]].assign(cluster=cluster, correct=correct)

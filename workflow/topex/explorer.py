@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .classifier import logit_columns
-from .clustering import cluster_explore, coverage, explore_space, minmax_normalise, summarise_clusters
+from .clustering import coverage, find_clusters, minmax_normalise
 from .data import texts_of
 from .naming import name_clusters
+from .outputs import logit_columns
 from .projection import fit_projection, project
 
 
@@ -34,9 +34,7 @@ def run_explorer(
     logits = outputs[logit_columns(outputs)].to_numpy()
     points = minmax_normalise(logits, explore["normalise"])
     correct = outputs["correct"].to_numpy()
-    space = explore_space(points, embeddings, explore["space"])
-    cluster = cluster_explore(space, data["label"].to_numpy(), outputs["prediction"].to_numpy(), explore)
-    clusters = summarise_clusters(cluster, correct, explore["candidate_error_rate"], explore["candidate_min_size"])
+    cluster, clusters = find_clusters(points, embeddings, data["label"].to_numpy(), outputs["prediction"], explore)
     names = name_clusters(texts_of(data), embeddings, cluster, naming["top_n_words"], naming["stop_words"])
     clusters["name"] = clusters["cluster"].map(names)
     clusters = clusters[["cluster", "size", "n_misclassified", "error_rate", "name", "is_candidate"]]
@@ -56,38 +54,3 @@ def run_explorer(
     summary = coverage(cluster, correct, clusters)
     summary["options"] = {key: explore[key] for key in ("space", "algorithm", "errors_only", "by_confusion")}
     return table, clusters.reset_index(drop=True), projection, summary
-
-
-def coverage_table(summaries: list[dict]) -> pd.DataFrame:
-    """One row per (dataset, seed) from the Explorer's coverage summaries, sorted, plus one mean
-    row per dataset: share clustered, candidates and their sizes, error coverage."""
-    rows = []
-    for summary in summaries:
-        sizes = summary["candidate_sizes"]
-        rows.append(
-            {
-                "dataset": summary["dataset"],
-                "seed": str(summary["seed"]),
-                "points": summary["n_points"],
-                "misclassified": summary["n_misclassified"],
-                "share_clustered": summary["share_clustered"],
-                "clusters": summary["n_clusters"],
-                "candidates": summary["n_candidates"],
-                "candidate_sizes": " ".join(str(size) for size in sizes) if sizes else "-",
-                "misclassified_in_candidates": summary["misclassified_in_candidates"],
-                "error_coverage": summary["error_coverage"],
-            }
-        )
-    table = pd.DataFrame(rows).sort_values(["dataset", "seed"], kind="stable").reset_index(drop=True)
-    numeric = [
-        "points",
-        "misclassified",
-        "share_clustered",
-        "clusters",
-        "candidates",
-        "misclassified_in_candidates",
-        "error_coverage",
-    ]
-    means = table.groupby("dataset", sort=True)[numeric].mean().reset_index()
-    means["seed"], means["candidate_sizes"] = "mean", ""
-    return pd.concat([table, means[table.columns]], ignore_index=True)

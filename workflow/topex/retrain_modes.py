@@ -187,7 +187,10 @@ def retrain(
 
             model, tokenizer = classifier.load_classifier(base_model_dir, settings)
             for split, frame in missing.items():
-                features[split] = classifier.forward(model, tokenizer, frame, settings, features=True)[1]
+                if split == "added":  # as embed_added embeds them (see classifier.added_features)
+                    features[split] = classifier.added_features(model, tokenizer, frame, settings)
+                else:
+                    features[split] = classifier.forward(model, tokenizer, frame, settings, features=True)[1]
         parts = [split for split in ("train", "added") if split in features]
         fitted = refit_head(
             np.vstack([features[split] for split in parts]),
@@ -294,9 +297,7 @@ class Retrainer:
 
                 model, tokenizer = classifier.load_classifier(self.base_model_dir, self.settings)
                 source = all_added if all_added is not None else added
-                self._added_features = classifier.forward(
-                    model, tokenizer, source[added.columns], self.settings, features=True
-                )[1]
+                self._added_features = classifier.added_features(model, tokenizer, source[added.columns], self.settings)
             cache = {**cache, "added": self._added_features[: len(added)]}
         return retrain(
             self.mode,

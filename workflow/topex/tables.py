@@ -381,3 +381,38 @@ def noise_markdown(table: pd.DataFrame, n: int) -> str:
         "the reference cluster's region. MDE: the minimum detectable effect (80% power, 5% two-sided) at this "
         "number of seeds, from the paired sd. random − control and every sd are in noise.csv.\n"
     )
+
+
+def coverage_table(summaries: list[dict]) -> pd.DataFrame:
+    """One row per (dataset, seed) from the Explorer's coverage summaries, sorted, plus one mean
+    row per dataset: share clustered, candidates and their sizes, error coverage."""
+    rows = []
+    for summary in summaries:
+        sizes = summary["candidate_sizes"]
+        rows.append(
+            {
+                "dataset": summary["dataset"],
+                "seed": str(summary["seed"]),
+                "points": summary["n_points"],
+                "misclassified": summary["n_misclassified"],
+                "share_clustered": summary["share_clustered"],
+                "clusters": summary["n_clusters"],
+                "candidates": summary["n_candidates"],
+                "candidate_sizes": " ".join(str(size) for size in sizes) if sizes else "-",
+                "misclassified_in_candidates": summary["misclassified_in_candidates"],
+                "error_coverage": summary["error_coverage"],
+            }
+        )
+    table = pd.DataFrame(rows).sort_values(["dataset", "seed"], kind="stable").reset_index(drop=True)
+    numeric = [
+        "points",
+        "misclassified",
+        "share_clustered",
+        "clusters",
+        "candidates",
+        "misclassified_in_candidates",
+        "error_coverage",
+    ]
+    means = table.groupby("dataset", sort=True)[numeric].mean().reset_index()
+    means["seed"], means["candidate_sizes"] = "mean", ""
+    return pd.concat([table, means[table.columns]], ignore_index=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..models import resolve_model
+from ..embeddings import encode, load_encoder
 from .words import Words
 
 
@@ -21,14 +21,11 @@ class SentenceSimilarity:
     def __init__(
         self, model: str, threshold: float, window_size: int | None = None, max_length: int = 128, device: str = "cpu"
     ):
-        from sentence_transformers import SentenceTransformer
-
-        self.encoder = SentenceTransformer(resolve_model(model), device=device)
-        self.encoder.max_seq_length = max_length
+        self.encoder = load_encoder(model, max_length, device)
         self.threshold, self.window_size = threshold, window_size
 
     def similarity(self, original: str, candidates: list[str]) -> np.ndarray:
-        vectors = self.encoder.encode([original, *candidates], normalize_embeddings=True, convert_to_numpy=True)
+        vectors = encode(self.encoder, [original, *candidates], batch_size=32)
         return vectors[1:] @ vectors[0]
 
     def window(self, words: Words, index: int) -> str:

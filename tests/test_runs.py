@@ -1,0 +1,87 @@
+"""What the shared tiny run did: every rule it covered when the test suite was made faster, and
+no heavy import in a light job (tests/import_audit records each job's imports)."""
+
+import json
+from collections import defaultdict
+
+import pytest
+from conftest import E2E_RUNS
+
+# The rules that the tiny config's run of `all` and `noise` executed on 2026-12-04, before the
+# test suite was made faster (issue 29); read from that run's job records. None may drop out.
+TINY_RULES = {
+    "assess_generations",
+    "baseline",
+    "choose_clusters",
+    "collect_cells",
+    "control_points",
+    "dataset_figures",
+    "embed_explore",
+    "embed_split",
+    "explore",
+    "explore_coverage",
+    "explorer_figures",
+    "fit_judge",
+    "generate",
+    "generation_summary",
+    "generation_table",
+    "in_group_regions",
+    "noise_cell",
+    "noise_table",
+    "predict_base",
+    "prepare_data",
+    "prepare_llm",
+    "prepare_wordnet",
+    "results_figures",
+    "retrain",
+    "retrain_control",
+    "score_clusters",
+    "score_weighted",
+    "table3",
+    "tables",
+    "train_base",
+}
+
+# Jobs that only read tables, scores and points: they start without torch, transformers or
+# sentence-transformers (each of those costs seconds per job). Every scorer but ctc (which embeds
+# the cluster's texts) is light too.
+LIGHT = {
+    "choose_clusters",
+    "collect_cells",
+    "control_points",
+    "explore_coverage",
+    "generation_summary",
+    "generation_table",
+    "in_group_regions",
+    "noise_table",
+    "prepare_data",
+    "score_weighted",
+    "table3",
+    "tables",
+}
+
+
+@pytest.mark.e2e
+def test_the_tiny_run_executes_every_rule_it_covered(tiny_run):
+    ran = E2E_RUNS["tiny run"]["rules"]
+    assert TINY_RULES <= set(ran), f"rules no longer run: {sorted(TINY_RULES - set(ran))}"
+
+
+@pytest.mark.e2e
+def test_light_jobs_import_no_torch_transformers_or_sentence_transformers(tiny_run):
+    records = [json.loads(path.read_text()) for path in E2E_RUNS["tiny run"]["imports"].glob("*.json")]
+    audited, heavy = defaultdict(int), defaultdict(set)
+    for record in records:
+        rule = record["rule"]
+        if rule == "score_clusters":
+            rule = "score_clusters (ctc)" if record["wildcards"]["scorer"] == "ctc" else "score_clusters (others)"
+        audited[rule] += 1
+        heavy[rule].update(record["imported"])
+    ran = E2E_RUNS["tiny run"]["rules"]
+    for rule in sorted(LIGHT):
+        assert audited[rule] == ran[rule] > 0, f"{rule}: {audited[rule]} of {ran.get(rule, 0)} jobs audited"
+    assert audited["score_clusters (others)"] > 0
+    offenders = {rule: sorted(heavy[rule]) for rule in {*LIGHT, "score_clusters (others)"} if heavy[rule]}
+    assert not offenders, f"light jobs that import heavy packages: {offenders}"
+    # the audit sees imports: the jobs that load a model import torch
+    assert "torch" in heavy["train_base"] and "torch" in heavy["generate"]
