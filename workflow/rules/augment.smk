@@ -27,7 +27,10 @@ checkpoint choose_clusters:
 
 
 rule generate:
-    """LLM generations for one cluster, LLM and shot count, at the largest count (paper §2.4)."""
+    """LLM generations for one cluster and LLM, every shot setting, at the largest count (paper
+    §2.4). One job per (cluster, LLM) pays the imports, the filter's encoder and the judge once
+    for all its shot settings; each setting loads the GGUF afresh with its own seed, so a file
+    does not depend on which settings the job wrote before it."""
     input:
         model="resources/llm/{llm}.gguf",
         points=seed_dir("explore/points.parquet"),
@@ -39,9 +42,9 @@ rule generate:
         test="results/{dataset}/embeddings/test.npz",
         judge="results/{dataset}/embeddings/judge.npz",
     output:
-        seed_dir("generate/cluster~{cluster}/{llm}/shots~{shots}.jsonl"),
+        generation_outputs(),
     log:
-        seed_dir("logs/generate/cluster~{cluster}_{llm}_shots~{shots}.log"),
+        seed_dir("logs/generate/cluster~{cluster}_{llm}.log"),
     conda:
         "../envs/llm.yaml"
     # One thread per job, so that generations run side by side on a CPU.
@@ -50,6 +53,7 @@ rule generate:
         gpu=llm_gpus,
     params:
         llm=llm_config,
+        shots=[int(k) for k in SHOTS],
         augment=generation_settings,
         label_words=label_words,
         encoder=config["encoder"],

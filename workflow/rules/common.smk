@@ -12,6 +12,12 @@ SHOTS = [str(shots) for shots in config["augment"]["shots"]]
 COUNTS = [str(n) for n in config["augment"]["counts"]]
 MODE = config["retrain"]["mode"]
 NOISE_MODES = config["retrain"]["noise_modes"]
+# the noise study's cells of a mode: the control, and both controls at the largest count
+NOISE_CELLS = [
+    ("control", 0),
+    ("oracle", max(config["augment"]["counts"])),
+    ("random", max(config["augment"]["counts"])),
+]
 REFERENCE_SCORER = config["retrain"]["reference_scorer"]
 if REFERENCE_SCORER not in SCORERS:
     raise ValueError(
@@ -259,10 +265,30 @@ def retrain_inputs(wildcards, cached_added=True):
     return {key: path.format(**wildcards) for key, path in inputs.items()}
 
 
-def noise_cell_inputs(wildcards):
-    """A noise-study cell needs only the controls: it embeds their points itself rather than
-    wait for embed_added, which needs every method's points of the seed."""
-    return retrain_inputs(wildcards, cached_added=False)
+def noise_cells_inputs(wildcards):
+    """The noise study's job of one mode needs the control's inputs and the oracle's and random
+    points; it embeds those itself rather than wait for embed_added, which needs every method's
+    points of the seed."""
+    inputs = retrain_inputs(wildcards, cached_added=False)
+    for method, _ in NOISE_CELLS[1:]:
+        inputs[f"added_{method}"] = added_file(method).format(**wildcards)
+    return inputs
+
+
+def noise_cells_outputs():
+    """The noise study's cells of one mode, in the order of NOISE_CELLS."""
+    return [
+        seed_dir(f"noise~{{mode}}/{method}/n~{n}/metrics.json")
+        for method, n in NOISE_CELLS
+    ]
+
+
+def generation_outputs():
+    """The files of one (cluster, LLM) generation job: one per shot setting."""
+    return [
+        seed_dir(f"generate/cluster~{{cluster}}/{{llm}}/shots~{shots}.jsonl")
+        for shots in SHOTS
+    ]
 
 
 def retrain_outputs(counts):
@@ -311,11 +337,10 @@ def seed_cells(wildcards):
 
 def noise_inputs():
     """The noise study's cells: per mode, the control and both controls at the largest count."""
-    n = max(config["augment"]["counts"])
     cells = [
-        f"noise~{mode}/{method}/n~{count}/metrics.json"
+        f"noise~{mode}/{method}/n~{n}/metrics.json"
         for mode in NOISE_MODES
-        for method, count in (("control", 0), ("oracle", n), ("random", n))
+        for method, n in NOISE_CELLS
     ]
     return [path for cell in cells for path in per_seed(cell)]
 

@@ -73,7 +73,7 @@ rule retrain_control:
     resources:
         gpu=retrain_gpus,
     params:
-        counts=[0],
+        cells=[["control", [0]]],
         classifier=config["classifier"],
         retrain=retrain_settings,
     script:
@@ -99,34 +99,32 @@ rule retrain:
     resources:
         gpu=retrain_gpus,
     params:
-        counts=[int(n) for n in COUNTS],
+        cells=lambda wildcards: [[wildcards.method, [int(n) for n in COUNTS]]],
         classifier=config["classifier"],
         retrain=retrain_settings,
     script:
         "../scripts/retrain_cells.py"
 
 
-rule noise_cell:
-    """One cell of the noise study (control, oracle or random at one count), apart from the grid
-    so that the study retrains only the count it reports."""
+rule noise_cells:
+    """The noise study's cells of one mode in one job (the control, and oracle and random at the
+    largest count, the only count it reports), apart from the grid; they share the job's start-up
+    (imports, the base model)."""
     input:
-        unpack(noise_cell_inputs),
+        unpack(noise_cells_inputs),
     output:
-        seed_dir("noise~{mode}/{method}/n~{n}/metrics.json"),
+        noise_cells_outputs(),
     log:
-        seed_dir("logs/noise~{mode}/{method}_n~{n}.log"),
+        seed_dir("logs/noise~{mode}.log"),
     benchmark:
-        seed_dir("benchmarks/noise~{mode}/{method}_n~{n}.tsv")
-    wildcard_constraints:
-        method="control|oracle|random",
-        n=r"\d+",
+        seed_dir("benchmarks/noise~{mode}.tsv")
     conda:
         "../envs/train.yaml"
     threads: retrain_threads
     resources:
         gpu=retrain_gpus,
     params:
-        counts=lambda wildcards: [int(wildcards.n)],
+        cells=[[method, [n]] for method, n in NOISE_CELLS],
         classifier=config["classifier"],
         retrain=retrain_settings,
     script:
