@@ -70,8 +70,8 @@ def workflow_command(workdir: Path, *args: str) -> tuple[list[str], dict]:
 # (--resources takes several values: "--cores 2" last ends the list before the caller's arguments;
 # callers write --configfile=FILE for the same reason.)
 E2E_OPTIONS = ("--max-threads", "1", "--resources", "gpu=2", "--cores", "2")
-E2E_RUNS: dict[str, dict] = {}
-IMPORT_AUDIT = ROOT / "tests" / "import_audit"  # what each labelled run did; printed at the end of the session
+E2E_RUNS: dict[str, dict] = {}  # what each labelled run did; printed at the end of the session
+IMPORT_AUDIT = ROOT / "tests" / "import_audit"  # its sitecustomize.py records each job's imports
 
 # The tiny config (.test/config/config.yaml). Each run works in a folder of its own with its own
 # copy of the pairs file, so the tests point the dataset at it there.
