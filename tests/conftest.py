@@ -193,7 +193,7 @@ def tiny_bert(tmp_path_factory) -> Path:
     It stands in for a hub model such as bert-base-uncased: it is loaded through the same
     ``from_pretrained`` path, from a directory the test made.
     """
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification, set_seed
 
     from topex.models import resolve_model
 
@@ -207,6 +207,8 @@ def tiny_bert(tmp_path_factory) -> Path:
         intermediate_size=64,
         max_position_embeddings=128,
     )
+    # seeded: the paper run's clusters, so its jobs and time, are the same in every session
+    set_seed(0)
     BertForSequenceClassification(config).save_pretrained(path, safe_serialization=True)
     tokenizer.save_pretrained(path)
     return path

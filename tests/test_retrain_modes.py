@@ -155,24 +155,38 @@ def test_top_mode_cached_lower_layers_give_the_plain_forward_logits(setup, layer
     np.testing.assert_allclose(cached, classifier.predict_logits(base, test, config), atol=1e-5)
 
 
-def test_top_mode_head_on_cached_features_gives_the_plain_forward_logits(setup):
-    from topex.retrain_modes import TopSettings
-    from topex.top import TopRetrainer
+def test_top_mode_head_alone_with_no_steps_gives_the_plain_forward_logits(setup):
+    from topex.retrain_modes import Retrainer
 
-    train, _, test, _, base, config = setup
-    model, tokenizer = classifier.load_classifier(base, config)
-    top = TopRetrainer(
-        model,
-        tokenizer,
-        config,
-        TopSettings(**{**default_config()["retrain"]["top"], "layers": 0, "steps": 0}),
-        3,
-        train,
-        test,
-    )
-    np.testing.assert_allclose(
-        top.run([], np.array([], dtype=int)), classifier.predict_logits(base, test, config), atol=1e-5
-    )
+    train, added, test, names, base, config = setup
+    top = {"layers": 0, "steps": 1, "learning_rate": 1e-12}  # one step too small to move a weight
+    retrainer = Retrainer("top", train, test, names, config, 3, base, default_config(retrain={"top": top})["retrain"])
+    logits, _ = retrainer.run(added.head(0), added)
+    np.testing.assert_allclose(logits, classifier.predict_logits(base, test, config), atol=1e-5)
+
+
+def test_linear_head_steps_are_torch_adamws():
+    """The NumPy steps of the head alone against torch.optim.AdamW (weight decay 0) on a linear
+    layer with the same start and batches: a known answer computed by another implementation."""
+    from topex import linear_head
+
+    rng = np.random.default_rng(0)
+    weight, bias = rng.normal(size=(3, 5)).astype(np.float32), rng.normal(size=3).astype(np.float32)
+    batches = [(rng.normal(size=(6, 5)).astype(np.float32), rng.integers(3, size=6)) for _ in range(4)]
+    layer = torch.nn.Linear(5, 3).double()
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(weight)), layer.bias.copy_(torch.from_numpy(bias))
+    optimiser = torch.optim.AdamW(layer.parameters(), lr=0.05, weight_decay=0.0)
+    for inputs, labels in batches:
+        loss = torch.nn.functional.cross_entropy(layer(torch.from_numpy(inputs).double()), torch.from_numpy(labels))
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    trained_weight, trained_bias = linear_head.train_steps(weight, bias, batches, 0.05)
+    np.testing.assert_allclose(trained_weight, layer.weight.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(trained_bias, layer.bias.detach().numpy(), rtol=1e-10, atol=1e-12)
+    assert not np.allclose(trained_weight, weight)  # the steps moved it
+    assert weight.dtype == np.float32  # the start is left as it was
 
 
 @pytest.mark.parametrize("layers", [0, 1])
@@ -260,9 +274,11 @@ def test_count_metrics_of_the_full_control_reuse_the_base_model(setup):
     ]
 
 
-def test_head_mode_on_cached_added_features_loads_no_model(setup, tmp_path):
+@pytest.mark.parametrize("mode", ["head", "top"])
+def test_linear_layer_modes_on_cached_added_features_load_no_model(setup, tmp_path, mode):
     """The features embed_added caches give the same cells as embedding the points in the job,
-    with no base model to load (its folder may be gone)."""
+    with no base model to load (its folder may be gone): head mode, and top mode on the head
+    alone, whose weights predict_base caches with the representations."""
     from topex.added import cached_features
     from topex.io import write_arrays
     from topex.retrain_modes import Retrainer
@@ -281,20 +297,28 @@ def test_head_mode_on_cached_added_features_loads_no_model(setup, tmp_path):
         source=np.array(["other.jsonl"] * 2 + ["oracle.parquet"] * len(added)),
         id=np.array(["a", "b", *added["id"].astype(str)]),
     )
-    head_config = {"head": default_config()["retrain"]["head"]}
+    retrain_config = {mode: {**default_config()["retrain"][mode], **({"layers": 0} if mode == "top" else {})}}
+    head = classifier.head_layer(model)
     features_file = tmp_path / "features.npz"
-    write_arrays(features_file, train=features["train"], test=features["test"], explore=features["test"][:0])
+    write_arrays(
+        features_file,
+        train=features["train"],
+        test=features["test"],
+        explore=features["test"][:0],
+        head_weight=head.weight.detach().numpy(),
+        head_bias=head.bias.detach().numpy(),
+    )
     rows = np.arange(0)
-    expected = Retrainer("head", train, test, names, config, 3, base, head_config, str(features_file), rows)
+    expected = Retrainer(mode, train, test, names, config, 3, base, retrain_config, str(features_file), rows)
     cached = Retrainer(
-        "head",
+        mode,
         train,
         test,
         names,
         config,
         3,
         str(tmp_path / "no-model"),
-        head_config,
+        retrain_config,
         str(features_file),
         rows,
         added_features=cached_features(cache, "oracle.parquet", added["id"]),
@@ -307,8 +331,8 @@ def test_head_mode_on_cached_added_features_loads_no_model(setup, tmp_path):
         cached_features(cache, "oracle.parquet", added["id"].iloc[::-1])
 
 
-def test_the_head_mode_path_imports_no_torch():
-    """A head-mode cell's imports (scripts/retrain_cells.py) leave torch and transformers out."""
+def test_the_linear_layer_modes_path_imports_no_torch():
+    """A head-mode or top-mode (layers 0) cell's imports (scripts/retrain_cells.py) leave torch and transformers out."""
     import subprocess
     import sys
     from pathlib import Path

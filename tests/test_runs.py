@@ -45,7 +45,8 @@ TINY_RULES = {
 
 # Jobs that only read tables, scores and points: they start without torch, transformers or
 # sentence-transformers (each of those costs seconds per job). Every scorer but ctc (which embeds
-# the cluster's texts) is light too.
+# the cluster's texts) is light too, and so is every retraining cell of the tiny grid: its mode,
+# top with layers 0, trains the final linear layer on the seed's cached representations.
 LIGHT = {
     "choose_clusters",
     "collect_cells",
@@ -56,6 +57,8 @@ LIGHT = {
     "in_group_regions",
     "noise_table",
     "prepare_data",
+    "retrain",
+    "retrain_control",
     "score_weighted",
     "table3",
     "tables",

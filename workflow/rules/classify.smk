@@ -21,7 +21,8 @@ rule train_base:
 
 rule predict_base:
     """One forward pass over train, explore and test: logits, predictions and accuracy, and the
-    representations that the head retraining mode refits on (the input of the final layer).
+    representations that the head and top retraining modes train the final layer on (its inputs,
+    and its weights).
     """
     input:
         model=seed_dir("base/model"),

@@ -240,8 +240,9 @@ def baseline_inputs(wildcards):
 
 def retrain_inputs(wildcards, cached_added=True):
     """A retraining run needs the base model and splits, the added points (not for the
-    control), the chosen clusters' points (in-group accuracy) and, in head mode, the cached
-    representations (with ``cached_added``, those of the added points too: embed_added).
+    control), the chosen clusters' points (in-group accuracy) and, in head and top mode, the
+    cached representations (with ``cached_added``, in the modes that train a linear layer on
+    them, those of the added points too: embed_added).
     """
     method = getattr(wildcards, "method", "control")
     inputs = {
@@ -260,7 +261,7 @@ def retrain_inputs(wildcards, cached_added=True):
         inputs["added"] = added_file(method)
     if wildcards.mode in ("head", "top"):
         inputs["features"] = seed_dir("base/features.npz")
-    if cached_added and wildcards.mode == "head" and method != "control":
+    if cached_added and light_retraining(wildcards.mode) and method != "control":
         inputs["added_features"] = seed_dir("base/added_features.npz")
     return {key: path.format(**wildcards) for key, path in inputs.items()}
 

@@ -42,8 +42,8 @@ rule in_group_regions:
 
 rule embed_added:
     """The base model's representations of the points every method of a seed adds, in one job:
-    head-mode cells refit on them and load no model (a new method's points re-embed them all,
-    a forward pass over a few dozen points)."""
+    head-mode and top-mode (layers 0) cells train the final layer on them and load no model (a
+    new method's points re-embed them all, a forward pass over a few dozen points)."""
     input:
         unpack(added_features_inputs),
     output:

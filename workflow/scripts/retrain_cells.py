@@ -29,11 +29,11 @@ def cells(method: str, counts: list[int]) -> list[dict]:
     evaluated = pd.concat([test, points.iloc[rows][COLUMNS]], ignore_index=True)  # test first
     added_path = added_input(method)
     all_added = read_added(added_path) if added_path else None
-    added_features = None  # head mode: every method's points were embedded once per seed
+    added_features = None  # every method's points of the seed, embedded once (embed_added)
     if all_added is not None and "added_features" in snakemake.input.keys():
         added_features = cached_features(snakemake.input.added_features, added_path, all_added["id"])
-    # head mode on cached representations refits a linear layer: it starts no torch (retrain_modes)
-    if mode != "head" or (all_added is not None and added_features is None):
+    # a linear layer on cached representations starts no torch (retrain_modes.on_representations)
+    if not retrain_modes.on_representations(mode, config) or (all_added is not None and added_features is None):
         import torch
 
         torch.set_num_threads(snakemake.threads)

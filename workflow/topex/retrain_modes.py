@@ -17,8 +17,9 @@ the paper against cost; each is paired with a control that differs *only* in the
               multinomial logistic regression on the cached representations of train + n points
               (deterministic). Control: the same refit on train alone.
 ``top``       continue training the seed's base model's head (and top layers) on cached
-              representations, the added points in every step (:mod:`topex.top`). Control: the
-              same steps on the same replay batches alone.
+              representations, the added points in every step (:mod:`topex.top`; the head alone,
+              ``layers: 0``, in NumPy: :mod:`topex.linear_head`). Control: the same steps on the
+              same replay batches alone.
 
 :class:`Retrainer` prepares what one (dataset, seed, mode, method) shares across its counts, and
 :func:`count_metrics` retrains it at every count n and measures accuracy, in-group accuracy and
@@ -35,14 +36,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from . import linear_head
 from .added import COLUMNS
 from .regions import region_accuracy
 
 if TYPE_CHECKING:
     from . import classifier
 
-# torch and the classifier's code are imported where a mode needs them: a head-mode cell on
-# cached representations (the default) starts without them.
+# torch and the classifier's code are imported where a mode needs them: head-mode and top-mode
+# (layers 0) cells on cached representations start without them.
 
 log = logging.getLogger("topex.retrain_modes")
 
@@ -78,11 +80,9 @@ class HeadSettings:
 
 
 def replay_order(n_train: int, steps: int, batch_size: int, seed: int) -> np.ndarray:
-    """Indices of the replayed training points, ``steps × batch_size``, from the seed alone."""
-    import torch
-
-    generator = torch.Generator().manual_seed(seed)
-    return torch.randint(n_train, (steps * batch_size,), generator=generator).numpy()
+    """Indices of the replayed training points, ``steps × batch_size`` drawn with replacement,
+    from the seed alone."""
+    return np.random.default_rng(seed).integers(n_train, size=steps * batch_size)
 
 
 def continue_training(
@@ -214,11 +214,22 @@ def finite(logits: np.ndarray) -> np.ndarray:
     return np.where(bad, logits[~bad].min() - 1.0 if (~bad).any() else 0.0, logits)
 
 
+def on_representations(mode: str, config: dict) -> bool:
+    """Whether ``mode`` trains only a linear layer on the base model's representations: head
+    mode, and top mode with ``layers: 0`` (``config`` holds the retrain section, or the mode's)."""
+    return mode == "head" or (mode == "top" and TopSettings(**config["top"]).layers == 0)
+
+
 class Retrainer:
-    """The cells of one (dataset, seed, mode, method): what every count shares is prepared once
-    (the cached representations, the base model for the added points' features unless
-    ``added_features`` holds them: head mode then loads no model), then
-    :meth:`run` retrains with the first n added points and returns the logits over ``evaluated``.
+    """The cells of one (dataset, seed, mode, method): what every count shares is prepared once,
+    then :meth:`run` retrains with the first n added points and returns the logits over
+    ``evaluated``.
+
+    Head mode and top mode with ``layers: 0`` work on the base model's representations (the
+    inputs of its final linear layer): those of train and ``evaluated`` come from
+    ``features_path`` (predict_base's cache, which holds the head's weights too), those of the
+    added points from ``added_features`` (embed_added's cache). With both caches the job loads
+    no model and starts no torch; what a cache lacks is computed once with the base model.
     """
 
     def __init__(
@@ -249,8 +260,10 @@ class Retrainer:
                 (TopSettings, "top"),
             )
         )
-        self.cached = None
-        if features_path and (mode == "head" or (mode == "top" and self.top.layers == 0)):
+        self._model = None  # (model, tokenizer) of the seed's base model, loaded when needed
+        self.cached, self._head_weights = None, None
+        self.on_representations = on_representations(mode, config)
+        if features_path and self.on_representations:
             from . import io
 
             features = io.read_arrays(features_path)
@@ -258,20 +271,90 @@ class Retrainer:
                 "train": features["train"],
                 "test": np.vstack([features["test"], features["explore"][explore_rows]]),
             }
-        # the representations of every added point (all counts), when cached: head mode loads no model
-        self._added_features = added_features if mode == "head" else None
+            if "head_weight" in features:
+                self._head_weights = features["head_weight"], features["head_bias"]
+        # the representations of every added point (all counts), when cached
+        self._added_features = added_features if self.on_representations else None
         self._top = None
-        if mode == "top":
-            from . import classifier
+        if mode == "top" and self.top.layers:
             from .top import TopRetrainer
 
-            model, tokenizer = classifier.load_classifier(base_model_dir, settings)
-            cached = self.cached and {"train": self.cached["train"], "evaluated": self.cached["test"]}
-            self._top = TopRetrainer(model, tokenizer, settings, self.top, seed, train, evaluated, cached)
+            model, tokenizer = self._base_model()
+            self._top = TopRetrainer(model, tokenizer, settings, self.top, seed, train, evaluated)
+
+    def _base_model(self):
+        if self._model is None:
+            from . import classifier
+
+            self._model = classifier.load_classifier(self.base_model_dir, self.settings)
+        return self._model
+
+    def _representations(self, added: pd.DataFrame, all_added: pd.DataFrame | None) -> dict[str, np.ndarray]:
+        """The final-layer inputs of train, ``evaluated`` (key ``test``) and, if any, ``added``
+        (a prefix of ``all_added``, whose points are embedded once for every count)."""
+        if self.cached is None:
+            from . import classifier
+
+            model, tokenizer = self._base_model()
+            self.cached = {
+                split: classifier.forward(model, tokenizer, frame, self.settings, features=True)[1]
+                for split, frame in (("train", self.train), ("test", self.evaluated))
+            }
+        if not len(added):
+            return self.cached
+        if self._added_features is None:
+            from . import classifier
+
+            source = all_added if all_added is not None else added
+            # as embed_added embeds them (see classifier.added_features)
+            self._added_features = classifier.added_features(*self._base_model(), source[added.columns], self.settings)
+        return {**self.cached, "added": self._added_features[: len(added)]}
+
+    def _linear_head(self) -> tuple[np.ndarray, np.ndarray]:
+        """The base model's final linear layer as (weight, bias) arrays."""
+        if self._head_weights is None:
+            from . import classifier
+
+            layer = classifier.head_layer(self._base_model()[0])
+            self._head_weights = layer.weight.detach().cpu().numpy(), layer.bias.detach().cpu().numpy()
+        return self._head_weights
+
+    def _top_record(self, n_added: int, started: float) -> dict:
+        return {
+            "mode": "top",
+            "seed": self.seed,
+            "n_added": n_added,
+            "layers": self.top.layers,
+            "steps": self.top.steps,
+            "replay_batch_size": self.top.replay_batch_size,
+            "seconds": time.perf_counter() - started,
+        }
+
+    def _run_linear_head(self, added: pd.DataFrame, all_added: pd.DataFrame | None) -> tuple[np.ndarray, dict]:
+        """Top mode with ``layers: 0``: the steps of :mod:`topex.top` on the final linear layer
+        alone, each on the seed's replay batch plus every added point, in NumPy."""
+        started = time.perf_counter()
+        features = self._representations(added, all_added)
+        train_labels = self.train["label"].to_numpy().astype(int)
+        added_labels = added["label"].to_numpy().astype(int)
+        added_inputs = features.get("added", np.zeros((0, features["train"].shape[1]), dtype=np.float32))
+        order = replay_order(len(train_labels), self.top.steps, self.top.replay_batch_size, self.seed)
+        batch = self.top.replay_batch_size
+        steps = (
+            (
+                np.concatenate([features["train"][rows], added_inputs]),
+                np.concatenate([train_labels[rows], added_labels]),
+            )
+            for rows in (order[step * batch : (step + 1) * batch] for step in range(self.top.steps))
+        )
+        weight, bias = linear_head.train_steps(*self._linear_head(), steps, self.top.learning_rate)
+        return linear_head.logits(weight, bias, features["test"]), self._top_record(len(added), started)
 
     def run(self, added: pd.DataFrame, all_added: pd.DataFrame | None = None) -> tuple[np.ndarray, dict]:
         """Retrain with ``added`` (a prefix of ``all_added``, whose representations are computed
         once for every count) and return the logits over ``evaluated`` and the run's record."""
+        if self.mode == "top" and not self.top.layers:
+            return self._run_linear_head(added, all_added)
         if self._top is not None:
             started = time.perf_counter()
             if len(added) and self._added_features is None:
@@ -280,25 +363,7 @@ class Retrainer:
                 )
             inputs = self._added_features[: len(added)] if len(added) else []
             logits = self._top.run(inputs, added["label"].to_numpy().astype(int))
-            record = {
-                "mode": "top",
-                "seed": self.seed,
-                "n_added": int(len(added)),
-                "layers": self.top.layers,
-                "steps": self.top.steps,
-                "replay_batch_size": self.top.replay_batch_size,
-                "seconds": time.perf_counter() - started,
-            }
-            return logits, record
-        cache = self.cached
-        if cache is not None and len(added):
-            if self._added_features is None:
-                from . import classifier
-
-                model, tokenizer = classifier.load_classifier(self.base_model_dir, self.settings)
-                source = all_added if all_added is not None else added
-                self._added_features = classifier.added_features(model, tokenizer, source[added.columns], self.settings)
-            cache = {**cache, "added": self._added_features[: len(added)]}
+            return logits, self._top_record(len(added), started)
         return retrain(
             self.mode,
             self.train,
@@ -310,7 +375,7 @@ class Retrainer:
             self.base_model_dir,
             cont=self.cont,
             head=self.head,
-            cached_features=cache,
+            cached_features=self._representations(added, all_added) if self.mode == "head" else None,
             full=self.full,
         )
 

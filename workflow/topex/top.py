@@ -12,10 +12,14 @@ and its control share *exactly* shared (common random numbers):
   training points (an order drawn from the seed alone); the cell adds all its n points to every
   batch, so n points are seen ``steps`` times, as when fine-tuning on new data for a few epochs;
 - dropout is off, so the pair differs only in the added points' gradients;
-- the frozen lower part is run once per job and cached: the inputs of the final linear layer
-  (``layers: 0``) or the hidden states entering the last ``layers`` encoder layers (BERT-style
-  models: ``encoder.layer``, ``pooler``, ``classifier``). Frozen layers' outputs do not change,
-  so the cache is exact, and a cell costs a few optimiser steps on the top.
+- the frozen lower part is run once and cached: the inputs of the final linear layer
+  (``layers: 0``, cached per seed by predict_base and embed_added) or the hidden states entering
+  the last ``layers`` encoder layers (BERT-style models: ``encoder.layer``, ``pooler``,
+  ``classifier``; cached per job). Frozen layers' outputs do not change, so the cache is exact,
+  and a cell costs a few optimiser steps on the top.
+
+This module trains ``layers`` ≥ 1 with torch; the head alone is a linear softmax classifier,
+trained in NumPy by :mod:`topex.linear_head` without starting torch.
 """
 
 from __future__ import annotations
@@ -111,39 +115,22 @@ class TopRetrainer:
         seed: int,
         train: pd.DataFrame,
         evaluated: pd.DataFrame,
-        cached_features: dict[str, np.ndarray] | None = None,
     ):
+        if not top.layers:
+            raise ValueError(
+                "retrain.top.layers = 0 trains the head alone: topex.linear_head, on cached representations"
+            )
         self.model, self.tokenizer, self.settings, self.top, self.seed = model, tokenizer, settings, top, seed
         self.train_labels = train["label"].to_numpy()
         self.initial = {name: value.detach().clone() for name, value in model.state_dict().items()}
-        if top.layers == 0:  # the inputs of the final linear layer, as head mode caches them
-            cached = cached_features or {}
-            self.train_inputs = cached.get("train")
-            if self.train_inputs is None:
-                self.train_inputs = self.represent(train)
-            self.evaluated_inputs = cached.get("evaluated")
-            if self.evaluated_inputs is None:
-                self.evaluated_inputs = self.represent(evaluated)
-        else:
-            self.train_inputs = lower_outputs(model, tokenizer, train, settings, top.layers)
-            self.evaluated_inputs = lower_outputs(model, tokenizer, evaluated, settings, top.layers)
+        self.train_inputs = lower_outputs(model, tokenizer, train, settings, top.layers)
+        self.evaluated_inputs = lower_outputs(model, tokenizer, evaluated, settings, top.layers)
 
-    def represent(self, frame: pd.DataFrame):
-        """What the trained top reads for ``frame``: final-layer inputs or lower hidden states."""
-        if self.top.layers == 0:
-            return classifier.forward(self.model, self.tokenizer, frame, self.settings, features=True)[1]
+    def represent(self, frame: pd.DataFrame) -> list[np.ndarray]:
+        """What the trained top reads for ``frame``: the hidden states entering its layers."""
         return lower_outputs(self.model, self.tokenizer, frame, self.settings, self.top.layers)
 
-    def _logits(self, inputs) -> torch.Tensor:
-        if self.top.layers == 0:
-            head = classifier.head_layer(self.model)
-            return head(torch.as_tensor(np.asarray(inputs), device=head.weight.device))
-        return top_logits(self.model, self.top.layers, inputs)
-
-    def _select(self, inputs, rows):
-        return np.asarray(inputs)[rows] if self.top.layers == 0 else [inputs[i] for i in rows]
-
-    def run(self, added_inputs, added_labels: np.ndarray) -> np.ndarray:
+    def run(self, added_inputs: list[np.ndarray], added_labels: np.ndarray) -> np.ndarray:
         """Train from the base weights with the added points in every step; logits over ``evaluated``."""
         from transformers import set_seed
 
@@ -151,13 +138,14 @@ class TopRetrainer:
         self.model.eval()  # no dropout: a cell and its control differ only in the added points
         set_seed(self.seed)
         head = classifier.head_layer(self.model)
+        base, layers = bert_parts(self.model, self.top.layers)
+        upper = [p for layer in layers for p in layer.parameters()] + list(base.pooler.parameters())
         for parameter in self.model.parameters():
             parameter.requires_grad_(False)
-        groups = [{"params": list(head.parameters()), "lr": self.top.learning_rate}]
-        if self.top.layers:
-            base, layers = bert_parts(self.model, self.top.layers)
-            upper = [p for layer in layers for p in layer.parameters()] + list(base.pooler.parameters())
-            groups.append({"params": upper, "lr": self.top.layer_learning_rate})
+        groups = [
+            {"params": list(head.parameters()), "lr": self.top.learning_rate},
+            {"params": upper, "lr": self.top.layer_learning_rate},
+        ]
         for group in groups:
             for parameter in group["params"]:
                 parameter.requires_grad_(True)
@@ -166,22 +154,18 @@ class TopRetrainer:
         device = head.weight.device
         for step in range(self.top.steps):
             rows = order[step * self.top.replay_batch_size : (step + 1) * self.top.replay_batch_size]
-            inputs = self._select(self.train_inputs, rows)
-            labels = self.train_labels[rows]
-            if len(added_labels):
-                inputs = np.concatenate([inputs, added_inputs]) if self.top.layers == 0 else inputs + list(added_inputs)
-                labels = np.concatenate([labels, added_labels])
-            loss = torch.nn.functional.cross_entropy(self._logits(inputs), torch.as_tensor(labels, device=device))
+            inputs = [self.train_inputs[i] for i in rows] + list(added_inputs)
+            labels = np.concatenate([self.train_labels[rows], added_labels])
+            logits = top_logits(self.model, self.top.layers, inputs)
+            loss = torch.nn.functional.cross_entropy(logits, torch.as_tensor(labels, device=device))
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
+        batch = self.settings.eval_batch_size
         with torch.no_grad():
-            if self.top.layers == 0:
-                return self._logits(self.evaluated_inputs).float().cpu().numpy()
-            batch = self.settings.eval_batch_size
             return np.vstack(
                 [
-                    self._logits(self.evaluated_inputs[i : i + batch]).float().cpu().numpy()
+                    top_logits(self.model, self.top.layers, self.evaluated_inputs[i : i + batch]).float().cpu().numpy()
                     for i in range(0, len(self.evaluated_inputs), batch)
                 ]
             )
