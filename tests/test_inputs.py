@@ -56,7 +56,7 @@ def test_integer_labels_without_names_stop_before_training_when_the_prompt_uses_
         r"prompt augment\.prompts\.news uses \{label\}: add source\.label_names",
     ):
         prepare("mine", dataset(path), 0, ["issue", "label"], "augment.prompts.news")
-    splits, manifest = prepare("mine", dataset(path, label_names=["sad", "glad"]), 0, ["issue", "label"], "k")
+    splits, manifest, _ = prepare("mine", dataset(path, label_names=["sad", "glad"]), 0, ["issue", "label"], "k")
     assert manifest["label_names"] == ["sad", "glad"]
     prepare("mine", dataset(path), 0, ["issue"], "augment.prompts.news")  # a prompt without {label}: fine
 
@@ -82,7 +82,7 @@ def test_na_like_strings_are_kept_as_text_and_labels(tmp_path, suffix):
         "train": {"from": "all", "size": 4},
         "explore": {"from": "all", "size": 2},
     }
-    out, manifest = prepare("mine", dataset(path, splits=splits), 0)
+    out, manifest, _ = prepare("mine", dataset(path, splits=splits), 0)
     assert manifest["label_names"] == ["NA", "None"]
     assert manifest["dropped_empty"] == {"all": 0}
     texts = pd.concat([out[s] for s in ("test", "train", "explore")])
@@ -117,13 +117,13 @@ def test_empty_rows_are_counted_per_source_split(tmp_path):
         "train": {"from": "train", "size": 3},
         "explore": {"from": "train", "size": 1},
     }
-    splits, manifest = prepare("mine", spec, 0)
+    splits, manifest, _ = prepare("mine", spec, 0)
     assert manifest["dropped_empty"] == {"test": 1, "train": 3}
     assert len(splits["pool"]) == 2  # 6 rows kept in train.csv: 3 train, 1 explore
     assert sorted(splits["test"]["text"]) == ["f six", "g seven"]
     assert manifest["warnings"] == []
     spec["splits"]["explore"]["size"] = None  # nothing left for the random control: said, not silent
-    splits, manifest = prepare("mine", spec, 0)
+    splits, manifest, _ = prepare("mine", spec, 0)
     assert splits["pool"].empty and manifest["warnings"][0].startswith("the pool is empty")
 
 
@@ -159,7 +159,7 @@ def test_exact_duplicates_are_removed_before_carving_and_counted(tmp_path):
         "train": {"from": "train", "size": 3},
         "explore": {"from": "train", "size": None},
     }
-    splits, manifest = prepare("mine", spec, 0)
+    splits, manifest, _ = prepare("mine", spec, 0)
     # the test copy of "shared" is kept (test first); the train copy and the second "same" go
     assert manifest["duplicates_removed"] == {"test": 0, "train": 2}
     assert manifest["duplicates_with_other_label"] == 1  # "shared" is y in train, x in test
@@ -177,7 +177,7 @@ def test_the_id_column_is_used_and_duplicated_ids_name_the_file(tmp_path):
         {"doc": [f"d{i}" for i in range(6)], "text": [f"text {i}" for i in range(6)], "label": ["x", "y"] * 3}
     )
     frame.to_csv(path, index=False)
-    splits, manifest = prepare("mine", dataset(path, id_column="doc"), 0)
+    splits, manifest, _ = prepare("mine", dataset(path, id_column="doc"), 0)
     ids = [i for s in ("train", "explore", "test") for i in splits[s]["id"]]
     assert sorted(ids) == [f"d{i}" for i in range(6)] and manifest["ids"] == "doc"
     by_id = pd.concat([splits[s] for s in ("train", "explore", "test")]).set_index("id")
@@ -208,7 +208,7 @@ def test_labels_are_stripped_and_case_clashes_named(tmp_path):
     path = write_csv(
         tmp_path, [("a", "pos"), ("b", " pos "), ("c", "neg "), ("d", "neg"), ("e", "pos\t"), ("f", "neg")]
     )
-    splits, manifest = prepare("mine", dataset(path), 0)
+    splits, manifest, _ = prepare("mine", dataset(path), 0)
     assert manifest["label_names"] == ["neg", "pos"]
     path = write_csv(tmp_path, [("a", "pos"), ("b", "Pos "), ("c", "neg"), ("d", "neg"), ("e", "pos"), ("f", "neg")])
     with pytest.raises(

@@ -1,10 +1,13 @@
 rule prepare_data:
-    """Load one dataset and carve its train subset, explore, test and pool splits."""
+    """Load one dataset, plant its failure if it has a plant block, and carve its train subset,
+    explore, test and pool splits."""
     input:
         source_files,
     output:
         **{split: f"results/{{dataset}}/data/{split}.parquet" for split in SPLITS},
         manifest="results/{dataset}/data/splits.json",
+        # a planting's slice, per split: read by evaluation alone (the other rules never see it)
+        answer_key="results/{dataset}/data/answer_key.json",
     log:
         "results/{dataset}/logs/prepare_data.log",
     conda:

