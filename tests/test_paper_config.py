@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import E2E_RUNS, GEMMA2_CHAT_TEMPLATE, ROOT, run_workflow
-from test_runs import TINY_RULES
+from test_runs import SNAPSHOT_RULES
 
 PAPER = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
 SIZES = {"train": 40, "explore": 60}  # the sizes paper.yaml gives (others are null: all that is left)
@@ -209,7 +209,7 @@ def paper_run(tmp_path_factory, tiny_bert, tiny_masked_lm):
 
 # The rules that the paper config's run on the fixtures executed on 2026-12-04, before the test suite
 # was made faster (issue 29), read from that run's job records: the tiny run's but the noise study's.
-PAPER_RULES = TINY_RULES - {"noise_cells", "noise_table"}
+PAPER_RULES = SNAPSHOT_RULES - {"noise_cells", "noise_table"}
 
 
 @pytest.mark.e2e

@@ -1,13 +1,15 @@
 """The plant block: a superclass planting applied when the data is prepared, its answer key kept
 apart from everything the method reads; and 20 Newsgroups, the offline corpus it is made for."""
 
+import json
 import re
 import subprocess
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import TINY, tiny_pairs, workflow_command
+from conftest import TINY, copy_run, run_workflow, tiny_pairs, workflow_command
 
 from topex.data import DataError, load, prepare
 from topex.newsgroups import REDACTED, redact_groups, strip_header
@@ -27,7 +29,12 @@ def fine_dataset(tmp_path, per_label: int = 40) -> dict:
             "train": {"from": "all", "size": 40},
             "explore": {"from": "all", "size": 40},
         },
-        "plant": {"kind": "superclass", "superclasses": {"alpha": "a", "beta": ["b.x", "b.y"]}, "slice": "a.y"},
+        "plant": {
+            "kind": "superclass",
+            "superclasses": {"alpha": "a", "beta": ["b.x", "b.y"]},
+            "slice": "a.y",
+            "train_count": 0,
+        },
     }
 
 
@@ -136,7 +143,84 @@ def test_only_evaluation_reads_the_answer_key_and_only_prepare_data_gets_the_pla
             manifest_readers.add(rule.group(1))
     assert writers == {"prepare_data"}
     assert {"train_base", "explore"} <= manifest_readers  # the parse sees inputs: the manifest's readers
-    evaluation: set[str] = set()  # the rules that score against the answer key (none reads it yet)
-    assert readers <= evaluation, f"rules outside evaluation read the answer key: {sorted(readers - evaluation)}"
+    evaluation = {"planted_failures"}  # the rules that evaluate against the answer key
+    assert readers == evaluation, f"rules that read the answer key: {sorted(readers)}"
     users = {rule for rule, block in rule_blocks().items() if "dataset_config" in block}
     assert users == {"prepare_data"}
+
+
+def test_failure_check_by_hand():
+    from topex.answer_key import failure_check, in_slice
+
+    key = {"ids": {"test": ["t1", "t3"]}}
+    assert in_slice(["t0", "t1", "t2", "t3"], key, "test").tolist() == [False, True, False, True]
+    # 20 slice points, 2 right (0.10); 80 others, 72 right (0.90): 0.10 <= 0.45 and the intervals
+    # (about ±0.13 and ±0.07) are far apart
+    member = np.arange(100) < 20
+    correct = np.concatenate([np.arange(20) < 2, np.arange(80) < 72])
+    row = failure_check(correct, member, seed=0)
+    assert (row["n_slice"], row["n_rest"]) == (20, 80)
+    assert row["slice_accuracy"] == pytest.approx(0.10) and row["rest_accuracy"] == pytest.approx(0.90)
+    assert 0 <= row["slice_low"] <= 0.10 <= row["slice_high"] < 0.30 < 0.80 < row["rest_low"] <= 0.90
+    assert row["verdict"] == "fails"
+    assert failure_check(correct, member, seed=0) == row  # seeded
+    # 4 slice points, 1 right (0.25 <= half of 0.90), but so few that the intervals overlap:
+    # P(3 or 4 of 4 right at 0.25) = 0.051 > 0.025, so the slice's upper bound is 0.75, and
+    # P(6 or fewer of 10 right at 0.9) = 0.013 < 0.025 < P(7 or fewer) = 0.070: the rest's lower bound is 0.7
+    small = np.arange(14) < 4
+    correct = np.array([True, False, False, False] + [True] * 9 + [False])
+    row = failure_check(correct, small, seed=0)
+    assert row["slice_high"] >= row["rest_low"] and row["verdict"] == "does not fail"
+    # no better than the rest: does not fail whatever the intervals
+    assert failure_check(np.arange(100) % 2 == 0, member, seed=0)["verdict"] == "does not fail"
+    with pytest.raises(ValueError, match="needs points in and out of the slice: 0 of 3"):
+        failure_check(np.ones(3, bool), np.zeros(3, bool), seed=0)
+
+
+PLANTED = "tiny_newsgroups"  # the tiny config's planted dataset
+
+
+@pytest.mark.e2e
+def test_the_tiny_run_checks_its_planted_failure_against_the_answer_key(tiny_run):
+    """Every seed's verdict, recomputed by hand from the base model's test outputs and the key;
+    nothing of the planting is in what the method reads."""
+    from topex.answer_key import FAIL_RATIO
+
+    data = tiny_run / "results" / PLANTED / "data"
+    key = json.loads((data / "answer_key.json").read_text())
+    assert key["planted"] and key["slice"] == "sci.med" and key["ids"]["train"] == []
+    table = pd.read_csv(tiny_run / "results/tables/planted_failures.csv")
+    assert table["dataset"].tolist() == [PLANTED] * 2 and table["seed"].tolist() == [0, 1]
+    for row in table.itertuples():
+        outputs = pd.read_parquet(tiny_run / "results" / PLANTED / f"seed~{row.seed}/base/outputs/test.parquet")
+        member = outputs["id"].isin(key["ids"]["test"])
+        assert row.n_slice == member.sum() == len(key["ids"]["test"]) > 0
+        assert row.slice_accuracy == pytest.approx(outputs.loc[member, "correct"].mean())
+        assert row.rest_accuracy == pytest.approx(outputs.loc[~member, "correct"].mean())
+        fails = row.slice_accuracy <= FAIL_RATIO * row.rest_accuracy and row.rest_low > row.slice_high
+        assert row.verdict == ("fails" if fails else "does not fail")
+    manifest = (data / "splits.json").read_text()
+    assert "sci.med" not in manifest and "plant" not in manifest
+    assert json.loads(manifest)["label_names"] == ["computers", "recreation", "science"]
+    for split in ("train", "explore", "test", "pool"):
+        frame = pd.read_parquet(data / f"{split}.parquet")
+        assert list(frame.columns) == ["id", "text", "text_pair", "label", "label_name"], split
+        assert not frame["text"].str.lower().str.contains("sci.med", regex=False).any(), split
+
+
+@pytest.mark.e2e
+def test_another_answer_key_reruns_evaluation_alone(tiny_run, tmp_path):
+    """With a different slice in the answer key and the same splits, the whole grid plans to
+    rerun the planted-failure check and nothing else: explore, scores, generations, baselines and
+    retraining do not depend on the key, so theirs are the outputs of the same run."""
+    work = copy_run(tiny_run, tmp_path / "run")
+    path = work / "results" / PLANTED / "data/answer_key.json"
+    key = json.loads(path.read_text())
+    test_ids = pd.read_parquet(work / "results" / PLANTED / "data/test.parquet")["id"].tolist()
+    key["ids"]["test"] = [i for i in test_ids if i not in key["ids"]["test"]][:3]  # another slice
+    path.write_text(json.dumps(key))
+    (work / "tiny.yaml").write_text(yaml.safe_dump(TINY))
+    run = run_workflow(work, f"--configfile={work / 'tiny.yaml'}", "-n", "all", "noise")
+    assert run.returncode == 0, run.stderr[-3000:]
+    planned = set(re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):$", run.stdout + run.stderr, re.MULTILINE))
+    assert planned == {"planted_failures"}, planned

@@ -10,7 +10,7 @@ from conftest import E2E_RUNS
 # The rules that the tiny config's run of `all` and `noise` executed on 2026-12-04, before the
 # test suite was made faster (issue 29); read from that run's job records. None may drop out.
 # Since then noise_cell (one job per cell) became noise_cells (one job per mode, its three cells).
-TINY_RULES = {
+SNAPSHOT_RULES = {
     "assess_generations",
     "baseline",
     "choose_clusters",
@@ -42,6 +42,9 @@ TINY_RULES = {
     "tables",
     "train_base",
 }
+# and rules added since: top mode's cells read the added points' cached representations
+# (embed_added), and the planted dataset's failure is checked against its answer key
+TINY_RULES = SNAPSHOT_RULES | {"embed_added", "planted_failures"}
 
 # Jobs that only read tables, scores and points: they start without torch, transformers or
 # sentence-transformers (each of those costs seconds per job). Every scorer but ctc (which embeds
@@ -56,6 +59,7 @@ LIGHT = {
     "generation_table",
     "in_group_regions",
     "noise_table",
+    "planted_failures",
     "prepare_data",
     "retrain",
     "retrain_control",

@@ -38,6 +38,33 @@ rule tables:
         "../scripts/tables.py"
 
 
+rule planted_failures:
+    """Whether the base classifier fails on each planted dataset's slice, per seed: slice and
+    out-of-slice test accuracy with bootstrap intervals, and Domino's verdict (topex.answer_key).
+    Evaluation: it reads the answer keys, which no rule of the method reads."""
+    input:
+        answer_keys=expand("results/{dataset}/data/answer_key.json", dataset=PLANTED),
+        outputs=expand(
+            seed_dir("base/outputs/test.parquet"), dataset=PLANTED, seed=SEEDS
+        ),
+    output:
+        csv=report(
+            "results/tables/planted_failures.csv",
+            caption="../report/planted_failures.rst",
+            category="Known answer",
+        ),
+        md="results/tables/planted_failures.md",
+    log:
+        "results/tables/logs/planted_failures.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        datasets=PLANTED,
+        dataset_seeds=[[dataset, int(seed)] for dataset in PLANTED for seed in SEEDS],
+    script:
+        "../scripts/planted_failures.py"
+
+
 rule results_figures:
     """Performance vs added points against the baselines (Fig. 3/6) and the scorers (Table 1)."""
     input:

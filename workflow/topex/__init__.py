@@ -63,6 +63,7 @@ report: paired effects, tables and figures
 - ``stats``        paired statistics over seeds
 - ``cells``        one row per retrained cell, paired with its seed's control and random control
 - ``tables``       Tables 1 and 2, the effects, power, noise and Explorer coverage tables
+- ``answer_key``   a planted failure's known answer: does the base classifier fail on the slice?
 
 benchmark: does the Explorer find known failures? (bench/discovery.py)
 - ``planting``     planted failures with known members (the workflow's superclass planting too)
