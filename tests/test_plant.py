@@ -143,7 +143,7 @@ def test_only_evaluation_reads_the_answer_key_and_only_prepare_data_gets_the_pla
             manifest_readers.add(rule.group(1))
     assert writers == {"prepare_data"}
     assert {"train_base", "explore"} <= manifest_readers  # the parse sees inputs: the manifest's readers
-    evaluation = {"planted_failures"}  # the rules that evaluate against the answer key
+    evaluation = {"planted_failures", "known_answer"}  # the rules that evaluate against the answer key
     assert readers == evaluation, f"rules that read the answer key: {sorted(readers)}"
     users = {rule for rule, block in rule_blocks().items() if "dataset_config" in block}
     assert users == {"prepare_data"}
@@ -177,7 +177,38 @@ def test_failure_check_by_hand():
         failure_check(np.ones(3, bool), np.zeros(3, bool), seed=0)
 
 
+def test_discovery_by_hand():
+    """A 4-point cluster with 3 slice points; the 10 points nearest its centre hold 5 slice points;
+    2 of the slice's 4 misclassified points sit in the one candidate cluster."""
+    from topex.answer_key import discovery
+
+    points = pd.DataFrame(
+        {
+            "id": [str(i) for i in range(12)],
+            "cluster": [0, 0, 0, 0, 1, 1, 1, 1, 1, 1, -1, -1],
+            "correct": [False, False, True, False, False] + [True] * 5 + [False, True],
+            "norm_0": [1, 1, 0.9, 1, -1, -1, -1, -1, -1, -1, 0.5, -5],
+            "norm_1": [1, 0.9, 1, 1, -1, -1.1, -1.2, -1.3, -1.4, -1.5, 0.5, -5],
+        }
+    )
+    points["is_candidate"] = points["cluster"] == 0
+    member = np.array([True, True, True, False, True] + [False] * 5 + [True, False])
+    row = discovery(points, member, 0)
+    assert (row["n_slice"], row["n_slice_misclassified"], row["candidate_recall"]) == (5, 4, 0.5)
+    assert (row["cluster"], row["size"], row["slice_precision"], row["hit"]) == (0, 4, 0.75, True)
+    # the nearest 10 leave out the farthest point of cluster 1 and the outlier at (-5, -5)
+    assert (row["p_at_10"], row["hit_p10"]) == (0.5, False)
+    other = discovery(points, member, 1)
+    assert (other["size"], other["slice_precision"], other["hit"]) == (6, pytest.approx(1 / 6), False)
+    assert other["candidate_recall"] == 0.5  # the candidates', whatever the choice
+    none = discovery(points, member, None)
+    assert none["size"] == 0 and np.isnan(none["slice_precision"]) and not none["hit"] and not none["hit_p10"]
+    with pytest.raises(ValueError, match="cluster 7 has no point"):
+        discovery(points, member, 7)
+
+
 PLANTED = "tiny_newsgroups"  # the tiny config's planted dataset
+SCORERS = TINY["scoring"]["scorers"]
 
 
 @pytest.mark.e2e
@@ -209,9 +240,43 @@ def test_the_tiny_run_checks_its_planted_failure_against_the_answer_key(tiny_run
 
 
 @pytest.mark.e2e
+def test_the_known_answer_table_scores_each_choice_against_the_key(tiny_run):
+    """Each scorer's chosen cluster, its size and slice precision recomputed from the explore
+    table and the key; the hit rate is the mean hit over the seeds that fail."""
+    from topex.answer_key import HIT_PRECISION
+
+    key = json.loads((tiny_run / "results" / PLANTED / "data/answer_key.json").read_text())
+    table = pd.read_csv(tiny_run / "results/tables/known_answer.csv")
+    failures = pd.read_csv(tiny_run / "results/tables/planted_failures.csv")
+    assert len(table) == len(SCORERS) * 2 and set(table["scorer"]) == set(SCORERS)
+    for row in table.itertuples():
+        seed = tiny_run / "results" / PLANTED / f"seed~{row.seed}"
+        points = pd.read_parquet(seed / "explore/points.parquet")
+        member = points["id"].isin(key["ids"]["explore"])
+        cluster = json.loads((seed / "score/chosen.json").read_text())[row.scorer]
+        verdict = failures.loc[failures["seed"] == row.seed, "verdict"].item()
+        assert row.verdict == verdict and row.n_slice == member.sum()
+        if cluster is None:
+            assert pd.isna(row.cluster) and row.size == 0 and not row.hit
+            continue
+        inside = points["cluster"] == cluster
+        assert (row.cluster, row.size) == (cluster, inside.sum())
+        assert row.slice_precision == pytest.approx(member[inside].mean())
+        assert row.hit == (row.slice_precision >= HIT_PRECISION)
+        wrong = member & ~points["correct"]
+        if wrong.any():
+            assert row.candidate_recall == pytest.approx((wrong & points["is_candidate"]).sum() / wrong.sum())
+    for scorer, rows in table.groupby("scorer"):
+        read = rows[rows["verdict"] == "fails"]
+        expected = read["hit"].mean() if len(read) else np.nan
+        assert np.allclose(rows["hit_rate"], expected, equal_nan=True), scorer
+    assert (tiny_run / "results/tables/known_answer.md").read_text().startswith("| dataset | seed |")
+
+
+@pytest.mark.e2e
 def test_another_answer_key_reruns_evaluation_alone(tiny_run, tmp_path):
     """With a different slice in the answer key and the same splits, the whole grid plans to
-    rerun the planted-failure check and nothing else: explore, scores, generations, baselines and
+    rerun the planted-failure and discovery checks and nothing else: explore, scores, generations, baselines and
     retraining do not depend on the key, so theirs are the outputs of the same run."""
     work = copy_run(tiny_run, tmp_path / "run")
     path = work / "results" / PLANTED / "data/answer_key.json"
@@ -223,4 +288,4 @@ def test_another_answer_key_reruns_evaluation_alone(tiny_run, tmp_path):
     run = run_workflow(work, f"--configfile={work / 'tiny.yaml'}", "-n", "all", "noise")
     assert run.returncode == 0, run.stderr[-3000:]
     planned = set(re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):$", run.stdout + run.stderr, re.MULTILINE))
-    assert planned == {"planted_failures"}, planned
+    assert planned == {"planted_failures", "known_answer"}, planned

@@ -43,8 +43,8 @@ SNAPSHOT_RULES = {
     "train_base",
 }
 # and rules added since: top mode's cells read the added points' cached representations
-# (embed_added), and the planted dataset's failure is checked against its answer key
-TINY_RULES = SNAPSHOT_RULES | {"embed_added", "planted_failures"}
+# (embed_added), and the planted dataset's failure and its discovery are checked against its answer key
+TINY_RULES = SNAPSHOT_RULES | {"embed_added", "planted_failures", "known_answer"}
 
 # Jobs that only read tables, scores and points: they start without torch, transformers or
 # sentence-transformers (each of those costs seconds per job). Every scorer but ctc (which embeds
@@ -58,6 +58,7 @@ LIGHT = {
     "generation_summary",
     "generation_table",
     "in_group_regions",
+    "known_answer",
     "noise_table",
     "planted_failures",
     "prepare_data",

@@ -393,7 +393,11 @@ def report_targets():
     )
     tables += ["results/tables/table3.md", "results/tables/table3.html"]
     if PLANTED:
-        tables += expand("results/tables/planted_failures.{ext}", ext=["csv", "md"])
+        tables += expand(
+            "results/tables/{table}.{ext}",
+            table=["planted_failures", "known_answer"],
+            ext=["csv", "md"],
+        )
     figures = ["results/figures/performance.png", "results/figures/scorers.png"]
     figures += expand(
         "results/figures/{dataset}/{name}",

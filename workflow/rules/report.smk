@@ -65,6 +65,35 @@ rule planted_failures:
         "../scripts/planted_failures.py"
 
 
+rule known_answer:
+    """Does each scorer's chosen cluster hit the planted slice? Per planted dataset, seed and
+    scorer: the cluster's size, slice precision, hit (precision >= 0.5; P@10 >= 0.8), the
+    candidates' recall of the slice's misclassified points, and the hit rate over the seeds that
+    fail (topex.answer_key). Evaluation: it reads the answer keys."""
+    input:
+        answer_keys=expand("results/{dataset}/data/answer_key.json", dataset=PLANTED),
+        failures="results/tables/planted_failures.csv",
+        points=expand(seed_dir("explore/points.parquet"), dataset=PLANTED, seed=SEEDS),
+        chosen=expand(seed_dir("score/chosen.json"), dataset=PLANTED, seed=SEEDS),
+    output:
+        csv=report(
+            "results/tables/known_answer.csv",
+            caption="../report/known_answer.rst",
+            category="Known answer",
+        ),
+        md="results/tables/known_answer.md",
+    log:
+        "results/tables/logs/known_answer.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        datasets=PLANTED,
+        dataset_seeds=[[dataset, int(seed)] for dataset in PLANTED for seed in SEEDS],
+        scorers=SCORERS,
+    script:
+        "../scripts/known_answer.py"
+
+
 rule results_figures:
     """Performance vs added points against the baselines (Fig. 3/6) and the scorers (Table 1)."""
     input:
