@@ -143,7 +143,9 @@ def test_only_evaluation_reads_the_answer_key_and_only_prepare_data_gets_the_pla
             manifest_readers.add(rule.group(1))
     assert writers == {"prepare_data"}
     assert {"train_base", "explore"} <= manifest_readers  # the parse sees inputs: the manifest's readers
-    evaluation = {"planted_failures", "known_answer"}  # the rules that evaluate against the answer key
+    # the rules that evaluate against the answer key (and slice_oracle_points, which joins the DAG
+    # once the scores are in: test_another_answer_key_reruns_evaluation_alone sees it)
+    evaluation = {"planted_failures", "known_answer", "slice_cells"}
     assert readers == evaluation, f"rules that read the answer key: {sorted(readers)}"
     users = {rule for rule, block in rule_blocks().items() if "dataset_config" in block}
     assert users == {"prepare_data"}
@@ -205,6 +207,85 @@ def test_discovery_by_hand():
     assert none["size"] == 0 and np.isnan(none["slice_precision"]) and not none["hit"] and not none["hit_p10"]
     with pytest.raises(ValueError, match="cluster 7 has no point"):
         discovery(points, member, 7)
+
+
+def slice_cell(method: str, n: int, correct: list[int], seed: int = 0) -> dict:
+    """A retrained cell's metrics as retrain_cells writes them (the fields the slice reads)."""
+    return {"dataset": "d", "seed": seed, "mode": "top", "method": method, "n": n, "test_correct": correct}
+
+
+def test_slice_cells_and_effects_by_hand():
+    """4 test points, the first 2 in the slice; each cell's accuracy on either part by hand, its
+    deltas to the control and to random; the effects read only the seeds that fail."""
+    from topex.answer_key import slice_cells, slice_effects, slice_markdown, slice_power
+
+    member = np.array([True, True, False, False])
+
+    def seed_cells(seed: int, oracle: list[int]) -> pd.DataFrame:
+        cells = [
+            slice_cell("control", 0, [0, 0, 1, 1], seed),  # slice 0.0, rest 1.0
+            slice_cell("random", 1, [1, 0, 1, 0], seed),  # 0.5, 0.5
+            slice_cell("oracle", 1, oracle, seed),
+            slice_cell("generated/cluster~2/llm/shots~0", 1, [0, 1, 1, 1], seed),  # 0.5, 1.0
+        ]
+        for cell in cells:
+            cell["accuracy"] = float(np.mean(cell["test_correct"]))
+        return slice_cells(cells, member, {"weighted": 2, "density": 2}, "weighted", [("llm", 0)], [1])
+
+    rows = seed_cells(0, [1, 1, 1, 1])  # the oracle: slice 1.0, rest 1.0
+    assert (rows["n_slice"] == 2).all()
+    oracle = rows[rows["method"] == "oracle"].iloc[0]
+    assert (oracle.slice_accuracy, oracle.slice_delta, oracle.slice_target_delta) == (1.0, 1.0, 0.5)
+    assert (oracle.rest_accuracy, oracle.rest_delta, oracle.rest_target_delta) == (1.0, 0.0, 0.5)
+    topex = rows[rows["family"] == "topex"]
+    assert sorted(topex["scorer"]) == ["density", "weighted"]  # one row per scorer that chose the cluster
+    assert (topex["slice_delta"] == 0.5).all() and (topex["slice_target_delta"] == 0.0).all()
+    assert (topex["rest_delta"] == 0.0).all()
+    random = rows[rows["method"] == "random"].iloc[0]
+    assert random.slice_delta == 0.5 and np.isnan(random.slice_target_delta)
+
+    cells = pd.concat([seed_cells(0, [1, 1, 1, 1]), seed_cells(1, [1, 0, 1, 1]), seed_cells(2, [1, 1, 0, 0])])
+    failures = pd.DataFrame({"dataset": ["d"] * 3, "seed": [0, 1, 2], "verdict": ["fails", "fails", "does not fail"]})
+    table = slice_effects(cells, failures)
+    oracle = table[table["method"] == "oracle"].iloc[0]
+    # seeds 0 and 1 only: slice deltas 1.0 and 0.5, targeting effects 0.5 and 0.0, rest 0.0 and 0.0
+    assert oracle.seeds == 2 and oracle.base_slice_accuracy == 0.0
+    assert (oracle.slice_accuracy, oracle.slice_delta, oracle.slice_target_delta) == (0.75, 0.75, 0.25)
+    assert oracle.rest_delta == 0.0 and oracle.rest_verdict == "noise"
+    assert oracle.slice_low < 0.75 < oracle.slice_high  # a t-interval over 2 seeds
+    markdown = slice_markdown(table, failures, "top", slice_power(cells, failures, 2), 1)
+    assert "- positive control (oracle, n = 1) does not show: no row can be read: +25.0 [" in markdown
+    assert "- Seeds read: the 2 of 3 whose classifier fails on the slice." in markdown
+    none = failures.assign(verdict="does not fail")
+    empty = slice_effects(cells, none)
+    assert empty.empty and "slice_target_verdict" in empty.columns
+    assert "No seed's classifier fails on the slice: nothing to read." in slice_markdown(empty, none, "top", {}, 1)
+
+
+def test_a_cell_measured_on_another_test_split_names_itself():
+    from topex.answer_key import on_points
+
+    with pytest.raises(ValueError, match="oracle n=3: 4 test points in its metrics, 5 in the split"):
+        on_points(slice_cell("oracle", 3, [1, 0, 1, 1]), np.ones(5, dtype=bool))
+    old = {k: v for k, v in slice_cell("oracle", 3, []).items() if k != "test_correct"}
+    with pytest.raises(ValueError, match="oracle n=3: no per-point test record"):
+        on_points(old, np.ones(5, dtype=bool))
+    skipped = {**old, "skipped": "only 2 oracle points available, 3 asked for"}
+    assert on_points(skipped, np.ones(5, dtype=bool)) == skipped
+
+
+def test_the_slice_oracle_draws_slice_points_seeded_as_prefixes():
+    from topex.controls import slice_points
+
+    explore = pd.DataFrame({"id": [f"e{i}" for i in range(10)], "text": list("abcdefghij"), "label": [0, 1] * 5})
+    explore = explore.assign(text_pair=None, label_name=explore["label"].map({0: "x", 1: "y"}))
+    member = np.array([False, True, True, False, True, False, True, True, False, False])
+    three = slice_points(explore, member, 3, seed=5)
+    assert set(three["id"]) <= {"e1", "e2", "e4", "e6", "e7"} and len(three) == 3
+    assert three.equals(slice_points(explore, member, 3, seed=5))  # seeded
+    assert slice_points(explore, member, 2, seed=5).equals(three.head(2))  # smaller counts are prefixes
+    assert sorted(slice_points(explore, member, 9, seed=5)["id"]) == ["e1", "e2", "e4", "e6", "e7"]  # all there are
+    assert list(three.columns) == ["id", "text", "text_pair", "label", "label_name"]
 
 
 PLANTED = "tiny_newsgroups"  # the tiny config's planted dataset
@@ -274,9 +355,64 @@ def test_the_known_answer_table_scores_each_choice_against_the_key(tiny_run):
 
 
 @pytest.mark.e2e
+def test_the_slice_tables_measure_each_cell_on_the_slice(tiny_run):
+    """Each cell of a seed measured on the key's test slice from its own per-point record; the
+    slice effects open with the positive control and hold every method of the grid."""
+    key = json.loads((tiny_run / "results" / PLANTED / "data/answer_key.json").read_text())
+    test = pd.read_parquet(tiny_run / "results" / PLANTED / "data/test.parquet")
+    member = test["id"].isin(key["ids"]["test"]).to_numpy()
+    mode = TINY["retrain"]["mode"]
+    seed = tiny_run / "results" / PLANTED / "seed~0"
+    rows = pd.read_csv(seed / f"retrain~{mode}/slice_cells.csv", keep_default_na=False, na_values=[""])
+    cells = pd.read_csv(seed / f"retrain~{mode}/cells.csv", keep_default_na=False, na_values=[""])
+    counts = TINY["augment"]["counts"]
+    assert len(rows) == len(cells) + len(counts) and (rows["n_slice"] == member.sum()).all()
+    assert sorted(rows["method"]) == sorted(cells["method"].tolist() + ["slice_oracle"] * len(counts))
+    control = json.loads((seed / f"retrain~{mode}/control/n~0/metrics.json").read_text())
+    correct = np.array(control["test_correct"], dtype=bool)
+    assert control["accuracy"] == pytest.approx(correct.mean())
+    for method in ("oracle", "random", "eda", "slice_oracle"):
+        for n in counts:
+            metrics = json.loads((seed / f"retrain~{mode}/{method}/n~{n}/metrics.json").read_text())
+            if "skipped" in metrics:
+                continue
+            cell = np.array(metrics["test_correct"], dtype=bool)
+            row = rows[(rows["method"] == method) & (rows["n"] == n)].iloc[0]
+            assert row.slice_accuracy == pytest.approx(cell[member].mean())
+            assert row.slice_delta == pytest.approx(cell[member].mean() - correct[member].mean())
+            assert row.rest_delta == pytest.approx(cell[~member].mean() - correct[~member].mean())
+    table = pd.read_csv(tiny_run / "results/tables/slice_effects.csv")
+    assert {"oracle", "random", "eda", "a2t", "clare"} <= set(table["method"])
+    assert set(table["n"]) == set(TINY["augment"]["counts"])
+    assert "slice_oracle" in set(table["method"])
+    markdown = (tiny_run / "results/tables/slice_effects.md").read_text()
+    assert markdown.startswith(f"## {PLANTED}, {mode} mode\n\n- positive control (slice_oracle, n = 2)")
+
+
+@pytest.mark.e2e
+def test_the_slice_oracle_adds_real_slice_points_that_random_never_draws(tiny_run):
+    key = json.loads((tiny_run / "results" / PLANTED / "data/answer_key.json").read_text())
+    explore = pd.read_parquet(tiny_run / "results" / PLANTED / "data/explore.parquet").set_index("id")
+    for seed in TINY["seeds"]:
+        controls = tiny_run / "results" / PLANTED / f"seed~{seed}/controls"
+        oracle = pd.read_parquet(controls / "slice_oracle.parquet")
+        random = pd.read_parquet(controls / "random.parquet")
+        assert len(oracle) == min(max(TINY["augment"]["counts"]), len(key["ids"]["explore"])) > 0
+        assert set(oracle["id"]) <= set(key["ids"]["explore"])
+        assert not set(oracle["id"]) & set(random["id"])
+        assert (oracle["label"].to_numpy() == explore.loc[oracle["id"], "label"].to_numpy()).all()  # true labels
+        mode = TINY["retrain"]["mode"]
+        metrics = json.loads((controls.parent / f"retrain~{mode}/slice_oracle/n~1/metrics.json").read_text())
+        assert (
+            metrics["method"] == "slice_oracle"
+            and len(metrics["test_correct"]) == TINY["datasets"][PLANTED]["splits"]["test"]["size"]
+        )
+
+
+@pytest.mark.e2e
 def test_another_answer_key_reruns_evaluation_alone(tiny_run, tmp_path):
     """With a different slice in the answer key and the same splits, the whole grid plans to
-    rerun the planted-failure and discovery checks and nothing else: explore, scores, generations, baselines and
+    rerun the planted-failure, discovery and slice evaluations and the slice oracle's cells, nothing else: explore, scores, generations, baselines and
     retraining do not depend on the key, so theirs are the outputs of the same run."""
     work = copy_run(tiny_run, tmp_path / "run")
     path = work / "results" / PLANTED / "data/answer_key.json"
@@ -288,4 +424,9 @@ def test_another_answer_key_reruns_evaluation_alone(tiny_run, tmp_path):
     run = run_workflow(work, f"--configfile={work / 'tiny.yaml'}", "-n", "all", "noise")
     assert run.returncode == 0, run.stderr[-3000:]
     planned = set(re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):$", run.stdout + run.stderr, re.MULTILINE))
-    assert planned == {"planted_failures", "known_answer"}, planned
+    evaluation = {"planted_failures", "known_answer", "slice_cells", "slice_effects"}
+    # and the positive control, which draws its points from the key: its cells alone
+    control = {"slice_oracle_points", "embed_slice_oracle", "retrain"}
+    assert planned == evaluation | control, planned
+    methods = set(re.findall(r"^\s*wildcards: .*method=([^,\s]+)", run.stdout + run.stderr, re.MULTILINE))
+    assert methods == {"slice_oracle"}, methods

@@ -38,13 +38,25 @@ SNAPSHOT_RULES = {
     "retrain_control",
     "score_clusters",
     "score_weighted",
+    "slice_cells",
+    "slice_oracle_points",
+    "slice_effects",
     "table3",
     "tables",
     "train_base",
 }
 # and rules added since: top mode's cells read the added points' cached representations
-# (embed_added), and the planted dataset's failure and its discovery are checked against its answer key
-TINY_RULES = SNAPSHOT_RULES | {"embed_added", "planted_failures", "known_answer"}
+# (embed_added), and the planted dataset's failure, its discovery and its retrained cells are checked
+# against its answer key, with its positive control (the slice oracle, embedded apart)
+TINY_RULES = SNAPSHOT_RULES | {
+    "embed_added",
+    "planted_failures",
+    "known_answer",
+    "slice_oracle_points",
+    "embed_slice_oracle",
+    "slice_cells",
+    "slice_effects",
+}
 
 # Jobs that only read tables, scores and points: they start without torch, transformers or
 # sentence-transformers (each of those costs seconds per job). Every scorer but ctc (which embeds

@@ -26,6 +26,9 @@ if REFERENCE_SCORER not in SCORERS:
         f"retrain.reference_scorer: '{REFERENCE_SCORER}' is not among scoring.scorers {SCORERS}"
     )
 CONTROLS = ["oracle", "random"]
+# The positive control of a planted dataset (topex.controls): real slice points. It reads the answer
+# key, so it stays out of the grid's cells and tables: only the slice's evaluation reads its cells.
+SLICE_ORACLE = "slice_oracle"
 # The LLM whose TopEx cells Table 1 compares the scorers on (the paper: Gemma-2-2B).
 TABLE1_LLM = config["tables"]["table1_llm"] or LLMS[0]
 if TABLE1_LLM not in LLMS:
@@ -59,7 +62,12 @@ NOT_RUN = {
 }
 # A retrained cell's method: the n = 0 control, a control, a baseline, or one generation file.
 METHOD_PATTERN = "|".join(
-    [*CONTROLS, *BASELINES, rf"generated/cluster~\d+/({'|'.join(LLMS)})/shots~\d+"]
+    [
+        *CONTROLS,
+        SLICE_ORACLE,
+        *BASELINES,
+        rf"generated/cluster~\d+/({'|'.join(LLMS)})/shots~\d+",
+    ]
 )
 
 
@@ -211,7 +219,7 @@ def generations_of_chosen(wildcards):
 
 def added_file(method):
     """The file of points a method adds (all counts are prefixes of it)."""
-    if method in CONTROLS:
+    if method in CONTROLS or method == SLICE_ORACLE:
         return seed_dir(f"controls/{method}.parquet")
     if method in BASELINES:
         return seed_dir(f"baselines/{method}.jsonl")
@@ -264,7 +272,9 @@ def retrain_inputs(wildcards, cached_added=True):
     if wildcards.mode in ("head", "top"):
         inputs["features"] = seed_dir("base/features.npz")
     if cached_added and light_retraining(wildcards.mode) and method != "control":
-        inputs["added_features"] = seed_dir("base/added_features.npz")
+        # the slice oracle's points apart: the grid's cells must not wait on the answer key
+        name = "slice_oracle_features" if method == SLICE_ORACLE else "added_features"
+        inputs["added_features"] = seed_dir(f"base/{name}.npz")
     return {key: path.format(**wildcards) for key, path in inputs.items()}
 
 
@@ -338,6 +348,18 @@ def seed_cells(wildcards):
     ]
 
 
+def slice_seed_cells(wildcards):
+    """The cells that a planted (dataset, seed, mode) is evaluated on: the grid's and the slice
+    oracle's at every count."""
+    cells = [
+        seed_dir(f"retrain~{wildcards.mode}/{SLICE_ORACLE}/n~{n}/metrics.json").format(
+            dataset=wildcards.dataset, seed=wildcards.seed
+        )
+        for n in COUNTS
+    ]
+    return seed_cells(wildcards) + cells
+
+
 def noise_inputs():
     """The noise study's cells: per mode, the control and both controls at the largest count."""
     cells = [
@@ -395,7 +417,7 @@ def report_targets():
     if PLANTED:
         tables += expand(
             "results/tables/{table}.{ext}",
-            table=["planted_failures", "known_answer"],
+            table=["planted_failures", "known_answer", "slice_effects"],
             ext=["csv", "md"],
         )
     figures = ["results/figures/performance.png", "results/figures/scorers.png"]

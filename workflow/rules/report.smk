@@ -94,6 +94,37 @@ rule known_answer:
         "../scripts/known_answer.py"
 
 
+rule slice_effects:
+    """Table 2 on each planted slice: per method and n, the slice's test accuracy, its paired
+    deltas to the control and to random (95 % intervals, verdicts), and the rest's delta (harm),
+    over the seeds that fail; opened by whether the positive control shows. Evaluation.
+    """
+    input:
+        failures="results/tables/planted_failures.csv",
+        cells=expand(
+            seed_dir(f"retrain~{MODE}/slice_cells.csv"),
+            dataset=PLANTED,
+            seed=SEEDS,
+        ),
+    output:
+        csv=report(
+            "results/tables/slice_effects.csv",
+            caption="../report/slice_effects.rst",
+            category="Known answer",
+        ),
+        md="results/tables/slice_effects.md",
+    log:
+        "results/tables/logs/slice_effects.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        mode=MODE,
+        seeds=len(SEEDS),
+        largest=max(int(n) for n in COUNTS),
+    script:
+        "../scripts/slice_effects.py"
+
+
 rule results_figures:
     """Performance vs added points against the baselines (Fig. 3/6) and the scorers (Table 1)."""
     input:

@@ -19,6 +19,25 @@ rule control_points:
         "../scripts/control_points.py"
 
 
+rule slice_oracle_points:
+    """The slice oracle of a planted (dataset, seed): real slice points of explore with their true
+    labels, seeded, at the largest count (topex.controls). Evaluation: it reads the answer key.
+    """
+    input:
+        explore="results/{dataset}/data/explore.parquet",
+        answer_key="results/{dataset}/data/answer_key.json",
+    output:
+        seed_dir("controls/slice_oracle.parquet"),
+    log:
+        seed_dir("logs/controls_slice_oracle.log"),
+    conda:
+        "../envs/explore.yaml"
+    params:
+        n=max(config["augment"]["counts"]),
+    script:
+        "../scripts/slice_oracle_points.py"
+
+
 rule in_group_regions:
     """The test points of each chosen cluster's region, fixed before any retraining: every cell
     and its control are scored on the same points (in-group accuracy)."""
@@ -50,6 +69,25 @@ rule embed_added:
         seed_dir("base/added_features.npz"),
     log:
         seed_dir("logs/embed_added.log"),
+    conda:
+        "../envs/train.yaml"
+    threads: 1
+    params:
+        classifier=config["classifier"],
+    script:
+        "../scripts/embed_added.py"
+
+
+rule embed_slice_oracle:
+    """The base model's representations of the slice oracle's points, apart from embed_added, so
+    that a new answer key reruns the slice's cells alone."""
+    input:
+        model=seed_dir("base/model"),
+        added=[seed_dir("controls/slice_oracle.parquet")],
+    output:
+        seed_dir("base/slice_oracle_features.npz"),
+    log:
+        seed_dir("logs/embed_slice_oracle.log"),
     conda:
         "../envs/train.yaml"
     threads: 1
@@ -149,6 +187,30 @@ rule collect_cells:
         counts=[int(n) for n in COUNTS],
     script:
         "../scripts/collect_cells.py"
+
+
+rule slice_cells:
+    """A planted dataset's cells of one (seed, mode) on the slice's test points and on the rest,
+    paired with the control and random (topex.answer_key). Evaluation: it reads the answer key.
+    """
+    input:
+        answer_key="results/{dataset}/data/answer_key.json",
+        test="results/{dataset}/data/test.parquet",
+        chosen=seed_dir("score/chosen.json"),
+        cells=slice_seed_cells,
+    output:
+        seed_dir("retrain~{mode}/slice_cells.csv"),
+    log:
+        seed_dir("logs/slice_cells~{mode}.log"),
+    conda:
+        "../envs/report.yaml"
+    params:
+        reference_scorer=REFERENCE_SCORER,
+        llms=LLMS,
+        shots=[int(k) for k in SHOTS],
+        counts=[int(n) for n in COUNTS],
+    script:
+        "../scripts/slice_cells.py"
 
 
 rule noise_table:

@@ -6,7 +6,13 @@
             so the oracle never sees a test point. It is the upper bound for targeted data.
 ``random``  n real points drawn at random (seeded) from the unused training pool: the lower bound,
             data that is not targeted at all.
-Both return the largest count; the smaller counts are prefixes, as for the generations.
+``slice_oracle``  on a planted dataset only: n real points of the planted slice from the explore
+            split (seeded), with their true labels. The positive control of retraining itself,
+            whatever the Explorer chose: if it does not lift the slice's accuracy, no method's
+            number on the slice can be read. It is evaluation: it reads the answer key, which
+            nothing of the method reads, and it draws from explore, random from the pool, so the
+            two never share a point.
+Each returns the largest count; the smaller counts are prefixes, as for the generations.
 The baselines draw their source points in the oracle's order, with the same seed
 (:func:`region_seed`): baseline i augments the oracle's i-th point.
 """
@@ -47,3 +53,11 @@ def random_points(pool: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
         raise ValueError(f"the training pool has {len(pool)} points, fewer than the {n} asked for")
     chosen = np.random.default_rng(seed).permutation(len(pool))[:n]
     return pool.iloc[chosen][COLUMNS].reset_index(drop=True)
+
+
+def slice_points(explore: pd.DataFrame, member: np.ndarray, n: int, seed: int) -> pd.DataFrame:
+    """``n`` explore points of the planted slice (``member``), seeded; all of them when the slice
+    has fewer (the cells of the larger counts are then marked skipped)."""
+    inside = np.flatnonzero(np.asarray(member, dtype=bool))
+    chosen = np.random.default_rng(seed).permutation(inside)[:n]
+    return explore.iloc[chosen][COLUMNS].reset_index(drop=True)

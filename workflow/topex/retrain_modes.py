@@ -424,6 +424,7 @@ def count_metrics(
             accuracy=float(correct.mean()),
             n_test=len(test),
             group=region_accuracy(test["id"].tolist(), correct, regions),
+            test_correct=correct.astype(int).tolist(),  # per test point, in order: later evaluations (a slice)
         )
         metrics["group_logits"] = {i: row.tolist() for i, row in zip(group_ids, explore_logits)}
         if method == "control":
