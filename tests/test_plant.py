@@ -214,10 +214,11 @@ def slice_cell(method: str, n: int, correct: list[int], seed: int = 0) -> dict:
     return {"dataset": "d", "seed": seed, "mode": "top", "method": method, "n": n, "test_correct": correct}
 
 
-def test_slice_cells_and_effects_by_hand():
+def test_slice_cells_and_effects_by_hand(tmp_path):
     """4 test points, the first 2 in the slice; each cell's accuracy on either part by hand, its
     deltas to the control and to random; the effects read only the seeds that fail."""
-    from topex.answer_key import slice_cells, slice_effects, slice_markdown, slice_power
+    from topex import plots
+    from topex.answer_key import failing_seeds, slice_cells, slice_effects, slice_markdown, slice_power
 
     member = np.array([True, True, False, False])
 
@@ -256,6 +257,8 @@ def test_slice_cells_and_effects_by_hand():
     markdown = slice_markdown(table, failures, "top", slice_power(cells, failures, 2), 1)
     assert "- positive control (oracle, n = 1) does not show: no row can be read: +25.0 [" in markdown
     assert "- Seeds read: the 2 of 3 whose classifier fails on the slice." in markdown
+    plots.slice_accuracy(failing_seeds(cells, failures), "weighted", tmp_path / "slice.png")
+    assert (tmp_path / "slice.png").read_bytes()[:4] == b"\x89PNG"
     none = failures.assign(verdict="does not fail")
     empty = slice_effects(cells, none)
     assert empty.empty and "slice_target_verdict" in empty.columns
@@ -385,6 +388,7 @@ def test_the_slice_tables_measure_each_cell_on_the_slice(tiny_run):
     assert {"oracle", "random", "eda", "a2t", "clare"} <= set(table["method"])
     assert set(table["n"]) == set(TINY["augment"]["counts"])
     assert "slice_oracle" in set(table["method"])
+    assert (tiny_run / "results/figures/slice_accuracy.png").read_bytes()[:4] == b"\x89PNG"
     markdown = (tiny_run / "results/tables/slice_effects.md").read_text()
     assert markdown.startswith(f"## {PLANTED}, {mode} mode\n\n- positive control (slice_oracle, n = 2)")
 

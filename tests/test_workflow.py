@@ -344,6 +344,10 @@ def test_report_holds_every_table_and_figure(tiny_run, tmp_path):
         "cluster_composition.png",
         "generations.csv",
         "table3.html",
+        "planted_failures.csv",  # the tiny config's planted dataset: the known-answer tables and figure
+        "known_answer.csv",
+        "slice_effects.csv",
+        "slice_accuracy.png",
     ):
         assert name in report
 

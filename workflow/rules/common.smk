@@ -421,6 +421,8 @@ def report_targets():
             ext=["csv", "md"],
         )
     figures = ["results/figures/performance.png", "results/figures/scorers.png"]
+    if PLANTED:
+        figures.append("results/figures/slice_accuracy.png")
     figures += expand(
         "results/figures/{dataset}/{name}",
         dataset=DATASETS,

@@ -149,6 +149,13 @@ def slice_cells(cells: list[dict], member: np.ndarray, *args) -> pd.DataFrame:
     return frame
 
 
+def failing_seeds(cells: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``cells`` of the seeds whose classifier fails on the slice (``failures``: the
+    planted-failures table): a seed that does not fail makes no claim."""
+    failing = failures.loc[failures["verdict"] == "fails", ["dataset", "seed"]]
+    return cells.merge(failing, on=["dataset", "seed"]).fillna({"scorer": "", "skipped": ""})
+
+
 # the paired effects of slice_effects: (column of slice_cells.csv, prefix of its statistics)
 SLICE_EFFECTS = [("slice_delta", "slice_"), ("slice_target_delta", "slice_target_"), ("rest_delta", "rest_")]
 EFFECT_KEYS = ["dataset", "mode", "family", "method", "scorer", "n"]
@@ -159,8 +166,7 @@ def slice_effects(cells: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
     (``failures``: the planted-failures table; a seed that does not fail is not read), and the
     paired statistics (:func:`topex.tables.effect_statistics`) of the slice's delta to the n = 0
     control, of its targeting effect (delta to random), and of the rest's delta (harm)."""
-    failing = failures.loc[failures["verdict"] == "fails", ["dataset", "seed"]]
-    cells = cells.merge(failing, on=["dataset", "seed"]).fillna({"scorer": "", "skipped": ""})
+    cells = failing_seeds(cells, failures)
     base = cells[cells["family"] == "control"].groupby(["dataset", "mode"])["slice_accuracy"].mean()
     rows = []
     for key, group in cells[cells["n"] > 0].groupby(EFFECT_KEYS, sort=False):
@@ -179,8 +185,7 @@ def slice_effects(cells: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
 def slice_power(cells: pd.DataFrame, failures: pd.DataFrame, seeds: int) -> dict[tuple[str, str], float]:
     """Per (dataset, mode): the smallest targeting effect on slice accuracy that ``seeds`` failing
     seeds can detect (80 % power, 5 % two-sided), from the paired sd pooled over every cell."""
-    failing = failures.loc[failures["verdict"] == "fails", ["dataset", "seed"]]
-    cells = cells.merge(failing, on=["dataset", "seed"]).fillna({"scorer": "", "skipped": ""})
+    cells = failing_seeds(cells, failures)
     ran = cells[(cells["n"] > 0) & (cells["skipped"] == "")]
     power = {}
     for (dataset, mode), here in ran.groupby(["dataset", "mode"]):

@@ -180,6 +180,52 @@ def performance(table: pd.DataFrame, path: str) -> None:
     _save(fig, path)
 
 
+def slice_accuracy(cells: pd.DataFrame, reference_scorer: str, path: str) -> None:
+    """Accuracy on each planted slice's test points against n, per method (TopEx on the reference
+    scorer's cluster), the mean over seeds as a line and each seed as a dot; the n = 0 control
+    as a dotted line. ``cells``: the slice_cells rows of the seeds that fail."""
+    from .tables import method_label
+
+    sns.set_theme(style="whitegrid", context="notebook")
+    cells = cells.fillna({"scorer": "", "skipped": ""})
+    datasets = sorted(cells["dataset"].unique())
+    fig, axes = plt.subplots(1, max(len(datasets), 1), figsize=(8 * max(len(datasets), 1), 5.5), squeeze=False)
+    for ax, dataset in zip(axes[0], datasets):
+        here = cells[(cells["dataset"] == dataset) & (cells["skipped"] == "")]
+        shown = here[(here["n"] > 0) & here["scorer"].isin(["", reference_scorer])]
+        methods = list(shown["method"].unique())
+        palette = dict(zip(methods, sns.color_palette("tab10", n_colors=max(len(methods), 1))))
+        counts = sorted(shown["n"].unique())
+        position = {n: i for i, n in enumerate(counts)}  # the counts evenly spaced, each method beside the next
+        for k, (method, rows) in enumerate(shown.groupby("method", sort=False)):
+            offset = 0.5 * (k - (len(methods) - 1) / 2) / max(len(methods), 1)
+            ax.scatter(
+                rows["n"].map(position) + offset, 100 * rows["slice_accuracy"], color=palette[method], alpha=0.4, s=16
+            )
+            mean = rows.groupby("n")["slice_accuracy"].mean()
+            ax.plot(
+                mean.index.map(position) + offset,
+                100 * mean.to_numpy(),
+                marker="o",
+                color=palette[method],
+                label=method_label(method),
+                linestyle="--" if method in ("oracle", "random", "slice_oracle") else "-",
+            )
+        control = here.loc[here["family"] == "control", "slice_accuracy"]
+        if len(control):
+            ax.axhline(100 * control.mean(), color="black", linewidth=0.9, linestyle=":", label="n = 0 (control)")
+        ax.set_xticks(range(len(counts)), labels=[str(n) for n in counts])
+        ax.set(
+            xlabel="added points n",
+            ylabel="accuracy on the slice's test points (%)",
+            title=f"{dataset}: the planted slice ({here['seed'].nunique()} failing seeds; dots are seeds)",
+        )
+        ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)
+    if not datasets:
+        axes[0][0].set_title("no seed of a planted dataset fails on its slice: nothing to draw")
+    _save(fig, path)
+
+
 def scorer_bars(table: pd.DataFrame, path: str) -> None:
     """Table 1 as bars: each scorer's mean paired delta over its cells, per dataset."""
     sns.set_theme(style="whitegrid", context="notebook")

@@ -146,6 +146,7 @@ def method_label(method: str) -> str:
         "clare": "CLARE",
         "oracle": "oracle (real cluster points)",
         "random": "random (real pool points)",
+        "slice_oracle": "slice oracle (real slice points)",
     }.get(method, method)
 
 
