@@ -209,6 +209,18 @@ def test_discovery_by_hand():
         discovery(points, member, 7)
 
 
+def test_the_map_marks_the_slice(tmp_path):
+    from topex import plots
+
+    points = pd.DataFrame(
+        {"x": [0.0, 1, 2, 3], "y": [0.0, 1, 0, 1], "correct": [True, False, False, True], "cluster": [-1, 0, 0, -1]}
+    )
+    clusters = pd.DataFrame({"cluster": [0], "size": [2], "name": ["a b"], "is_candidate": [True]})
+    path = tmp_path / "map.png"
+    plots.output_space_map(points, clusters, "t", path, 0, "weighted", np.array([0, 1, 0, 1], bool), "slice s")
+    assert path.read_bytes()[:4] == b"\x89PNG"
+
+
 def slice_cell(method: str, n: int, correct: list[int], seed: int = 0) -> dict:
     """A retrained cell's metrics as retrain_cells writes them (the fields the slice reads)."""
     return {"dataset": "d", "seed": seed, "mode": "top", "method": method, "n": n, "test_correct": correct}
@@ -355,6 +367,7 @@ def test_the_known_answer_table_scores_each_choice_against_the_key(tiny_run):
         expected = read["hit"].mean() if len(read) else np.nan
         assert np.allclose(rows["hit_rate"], expected, equal_nan=True), scorer
     assert (tiny_run / "results/tables/known_answer.md").read_text().startswith("| dataset | seed |")
+    assert (tiny_run / f"results/figures/{PLANTED}/slice_map.png").read_bytes()[:4] == b"\x89PNG"
 
 
 @pytest.mark.e2e

@@ -348,6 +348,7 @@ def test_report_holds_every_table_and_figure(tiny_run, tmp_path):
         "known_answer.csv",
         "slice_effects.csv",
         "slice_accuracy.png",
+        "slice_map.png",
     ):
         assert name in report
 

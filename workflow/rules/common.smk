@@ -423,6 +423,7 @@ def report_targets():
     figures = ["results/figures/performance.png", "results/figures/scorers.png"]
     if PLANTED:
         figures.append("results/figures/slice_accuracy.png")
+        figures += expand("results/figures/{dataset}/slice_map.png", dataset=PLANTED)
     figures += expand(
         "results/figures/{dataset}/{name}",
         dataset=DATASETS,

@@ -69,13 +69,25 @@ rule known_answer:
     """Does each scorer's chosen cluster hit the planted slice? Per planted dataset, seed and
     scorer: the cluster's size, slice precision, hit (precision >= 0.5; P@10 >= 0.8), the
     candidates' recall of the slice's misclassified points, and the hit rate over the seeds that
-    fail (topex.answer_key). Evaluation: it reads the answer keys."""
+    fail (topex.answer_key); and each planted dataset's map with the slice marked. Evaluation: it
+    reads the answer keys."""
     input:
         answer_keys=expand("results/{dataset}/data/answer_key.json", dataset=PLANTED),
         failures="results/tables/planted_failures.csv",
         points=expand(seed_dir("explore/points.parquet"), dataset=PLANTED, seed=SEEDS),
         chosen=expand(seed_dir("score/chosen.json"), dataset=PLANTED, seed=SEEDS),
+        map_clusters=expand(
+            seed_dir("explore/clusters.csv"), dataset=PLANTED, seed=FIRST_SEED
+        ),
+        map_chosen=expand(
+            seed_dir("score/chosen.json"), dataset=PLANTED, seed=FIRST_SEED
+        ),
     output:
+        maps=report(
+            expand("results/figures/{dataset}/slice_map.png", dataset=PLANTED),
+            caption="../report/slice_map.rst",
+            category="Known answer",
+        ),
         csv=report(
             "results/tables/known_answer.csv",
             caption="../report/known_answer.rst",
@@ -90,6 +102,8 @@ rule known_answer:
         datasets=PLANTED,
         dataset_seeds=[[dataset, int(seed)] for dataset in PLANTED for seed in SEEDS],
         scorers=SCORERS,
+        reference_scorer=REFERENCE_SCORER,
+        first_seed=int(FIRST_SEED),
     script:
         "../scripts/known_answer.py"
 

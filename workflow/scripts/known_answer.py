@@ -1,10 +1,11 @@
 """Does each scorer's chosen cluster hit the planted slice? One row per planted dataset, seed and
 scorer (topex.answer_key.discovery), with the seed's verdict from the planted-failures table and
-each scorer's hit rate over the seeds whose classifier fails on the slice."""
+each scorer's hit rate over the seeds whose classifier fails on the slice; and per planted dataset,
+the first seed's output space with the slice marked."""
 
 import pandas as pd
 
-from topex import io
+from topex import io, plots
 from topex.answer_key import discovery, in_slice
 from topex.logs import log_to
 
@@ -34,6 +35,27 @@ with log_to(snakemake.log[0]) as log:
                 found["size"],
                 found["slice_precision"],
             )
+    # the first seed's output space with the slice marked, beside the reference scorer's choice
+    for dataset, path, clusters_path, chosen_path in zip(
+        snakemake.params.datasets,
+        snakemake.output.maps,
+        snakemake.input.map_clusters,
+        snakemake.input.map_chosen,
+        strict=True,
+    ):
+        points = pd.read_parquet(snakemake.input.points[seeds.index([dataset, snakemake.params.first_seed])])
+        key = io.read_json(keys[dataset])
+        scorer = snakemake.params.reference_scorer
+        plots.output_space_map(
+            points,
+            pd.read_csv(clusters_path, keep_default_na=False),
+            f"{dataset} seed {snakemake.params.first_seed}: where the planted slice ({key['slice']}) lies",
+            path,
+            chosen=io.read_json(chosen_path)[scorer],
+            scorer=scorer,
+            marked=in_slice(points["id"], key, "explore"),
+            marked_label=f"planted slice {key['slice']} (answer key)",
+        )
     table = pd.DataFrame(rows)
     table["cluster"] = table["cluster"].astype("Int64")  # empty where a scorer had no candidate
     read = table[table["verdict"] == "fails"]  # a seed that does not fail makes no claim

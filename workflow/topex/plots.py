@@ -26,10 +26,13 @@ def output_space_map(
     path: str,
     chosen: int | None = None,
     scorer: str | None = None,
+    marked: np.ndarray | None = None,
+    marked_label: str = "",
 ) -> None:
     """Paper Fig. 2: the 2D output space, correct vs misclassified points; candidate clusters
     coloured and labelled with their names. Left: every point; right: misclassified points only.
-    The ``chosen`` cluster (of the ``scorer``) is drawn on both sides as black-ringed points.
+    The ``chosen`` cluster (of the ``scorer``) is drawn on both sides as black-ringed points, and
+    the ``marked`` points (booleans over ``points``: a planted slice) as blue crosses.
     """
     sns.set_theme(style="whitegrid", context="notebook")
     fig, (left, right) = plt.subplots(1, 2, figsize=(14, 6.5))
@@ -77,6 +80,11 @@ def output_space_map(
             ax.scatter(
                 members["x"], members["y"], s=60, facecolors="none", edgecolors="black", linewidths=1.2, label=label
             )
+        left.legend(title=None, loc="best", fontsize=8)
+    if marked is not None and np.any(marked):
+        slice_points = points[np.asarray(marked, dtype=bool)]
+        for ax in (left, right):
+            ax.scatter(slice_points["x"], slice_points["y"], s=28, marker="x", color="#1f4e9c", label=marked_label)
         left.legend(title=None, loc="best", fontsize=8)
     right.set(
         title=f"misclassified points; {len(candidates)} candidate clusters coloured",
