@@ -24,7 +24,8 @@ import pandas as pd
 
 from .cells import cell_rows
 from .stats import minimum_detectable_effect, pooled_sd
-from .tables import effect_statistics, points, signed
+from .tables import effect_statistics, signed
+from .tables import points as pp  # a size in percentage points
 
 FAIL_RATIO = 0.5  # the slice's accuracy at most half the rest's
 RESAMPLES = 2000
@@ -212,10 +213,11 @@ def slice_markdown(
             blocks.append(f"## {dataset}, {mode} mode\n\n- No seed's classifier fails on the slice: nothing to read.")
             continue
         control = next((c for c in CONTROLS if (here["family"] == c).any()), None)
-        if control is None:
-            shows = "no positive control in the grid: no row can be read as a fix"
+        rows = here[(here["family"] == control) & (here["n"] == largest)]
+        if rows.empty:
+            shows = f"no positive control at n = {largest}: no row can be read as a fix"
         else:
-            row = here[(here["family"] == control) & (here["n"] == largest)].iloc[0]
+            row = rows.iloc[0]
             verdict = "shows" if row["slice_target_verdict"] == "gain" else "does not show: no row can be read"
             shows = (
                 f"positive control ({control}, n = {largest}) {verdict}: "
@@ -227,15 +229,15 @@ def slice_markdown(
             "",
             f"- {shows}.",
             f"- Seeds read: the {failing} of {len(verdicts)} whose classifier fails on the slice.",
-            f"- Smallest targeting effect on the slice this grid can detect: {points(power.get((dataset, mode)))} pp.",
-            f"- Base slice accuracy (n = 0): {points(here['base_slice_accuracy'].iloc[0])} %.",
+            f"- Smallest targeting effect on the slice this grid can detect: {pp(power.get((dataset, mode)))} pp.",
+            f"- Base slice accuracy (n = 0): {pp(here['base_slice_accuracy'].iloc[0])} %.",
             "",
             "| method | scorer | n | slice acc. | vs n = 0 (pp) | vs random (pp) | verdict | rest vs n = 0 (pp) | seeds |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
         for row in here.itertuples(index=False):
             lines.append(
-                f"| {row.method} | {row.scorer} | {row.n} | {points(row.slice_accuracy)} "
+                f"| {row.method} | {row.scorer} | {row.n} | {pp(row.slice_accuracy)} "
                 f"| {signed(row.slice_delta)} [{signed(row.slice_low)}, {signed(row.slice_high)}] "
                 f"| {signed(row.slice_target_delta)} [{signed(row.slice_target_low)}, {signed(row.slice_target_high)}] "
                 f"| {row.slice_target_verdict} | {signed(row.rest_delta)} [{signed(row.rest_low)}, {signed(row.rest_high)}] "
