@@ -201,7 +201,11 @@ def paper_run(tmp_path_factory, tiny_bert, tiny_masked_lm):
     # the jobs import this checkout's topex, not the one an editable install points to
     pythonpath = os.pathsep.join([str(ROOT / "workflow"), *filter(None, [os.environ.get("PYTHONPATH")])])
     run = run_workflow(
-        workdir, f"--configfile={workdir / 'paper.yaml'}", label="paper config", env={"PYTHONPATH": pythonpath}
+        workdir,
+        f"--configfile={workdir / 'paper.yaml'}",
+        label="paper config",
+        env={"PYTHONPATH": pythonpath},
+        timeout=3600,  # about 18 minutes alone on 2 cores; the limit only stops a run that hangs
     )
     assert run.returncode == 0, run.stderr[-6000:]
     return workdir
