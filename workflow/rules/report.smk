@@ -79,9 +79,6 @@ rule known_answer:
         map_clusters=expand(
             seed_dir("explore/clusters.csv"), dataset=PLANTED, seed=FIRST_SEED
         ),
-        map_chosen=expand(
-            seed_dir("score/chosen.json"), dataset=PLANTED, seed=FIRST_SEED
-        ),
     output:
         maps=report(
             expand("results/figures/{dataset}/slice_map.png", dataset=PLANTED),

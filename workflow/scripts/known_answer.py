@@ -13,14 +13,13 @@ with log_to(snakemake.log[0]) as log:
     keys = dict(zip(snakemake.params.datasets, snakemake.input.answer_keys, strict=True))
     failures = pd.read_csv(snakemake.input.failures)
     verdicts = {(row.dataset, int(row.seed)): row.verdict for row in failures.itertuples()}
-    seeds = snakemake.params.dataset_seeds
-    rows = []
+    rows, explored = [], {}  # explored: each (dataset, seed)'s points, slice membership and choices
     for (dataset, seed), points_path, chosen_path in zip(
-        seeds, snakemake.input.points, snakemake.input.chosen, strict=True
+        snakemake.params.dataset_seeds, snakemake.input.points, snakemake.input.chosen, strict=True
     ):
-        points = pd.read_parquet(points_path)
+        points, chosen = pd.read_parquet(points_path), io.read_json(chosen_path)
         member = in_slice(points["id"], io.read_json(keys[dataset]), "explore")
-        chosen = io.read_json(chosen_path)
+        explored[(dataset, seed)] = points, member, chosen
         for scorer in snakemake.params.scorers:
             found = discovery(points, member, chosen[scorer])
             rows.append(
@@ -36,25 +35,21 @@ with log_to(snakemake.log[0]) as log:
                 found["slice_precision"],
             )
     # the first seed's output space with the slice marked, beside the reference scorer's choice
-    for dataset, path, clusters_path, chosen_path in zip(
-        snakemake.params.datasets,
-        snakemake.output.maps,
-        snakemake.input.map_clusters,
-        snakemake.input.map_chosen,
-        strict=True,
+    first, scorer = snakemake.params.first_seed, snakemake.params.reference_scorer
+    for dataset, path, clusters_path in zip(
+        snakemake.params.datasets, snakemake.output.maps, snakemake.input.map_clusters, strict=True
     ):
-        points = pd.read_parquet(snakemake.input.points[seeds.index([dataset, snakemake.params.first_seed])])
-        key = io.read_json(keys[dataset])
-        scorer = snakemake.params.reference_scorer
+        points, member, chosen = explored[(dataset, first)]
+        slice_name = io.read_json(keys[dataset])["slice"]
         plots.output_space_map(
             points,
             pd.read_csv(clusters_path, keep_default_na=False),
-            f"{dataset} seed {snakemake.params.first_seed}: where the planted slice ({key['slice']}) lies",
+            f"{dataset} seed {first}: where the planted slice ({slice_name}) lies",
             path,
-            chosen=io.read_json(chosen_path)[scorer],
+            chosen=chosen[scorer],
             scorer=scorer,
-            marked=in_slice(points["id"], key, "explore"),
-            marked_label=f"planted slice {key['slice']} (answer key)",
+            marked=member,
+            marked_label=f"planted slice {slice_name} (answer key)",
         )
     table = pd.DataFrame(rows)
     table["cluster"] = table["cluster"].astype("Int64")  # empty where a scorer had no candidate
