@@ -228,6 +228,7 @@ def test_count_metrics_retrains_each_count_and_skips_what_is_missing(setup):
         "accuracy",
         "n_test",
         "group",
+        "test_correct",
         "group_logits",
     ]
     assert metrics[2] == {
@@ -242,6 +243,7 @@ def test_count_metrics_retrains_each_count_and_skips_what_is_missing(setup):
     logits, _ = retrain("head", train, added.head(2)[COLUMNS], evaluated, names, config, 3, base, head=head)
     correct = finite(logits)[: len(test)].argmax(axis=1) == test["label"].to_numpy()
     assert metrics[1]["accuracy"] == float(correct.mean()) and metrics[1]["n_test"] == len(test)
+    assert metrics[1]["test_correct"] == correct.astype(int).tolist()
     assert metrics[1]["group"]["7"]["n"] == 4 and metrics[1]["group"]["7"]["accuracy"] == float(correct[:4].mean())
     assert list(metrics[1]["group_logits"]) == group["id"].tolist()
     assert "explore_logits" not in metrics[0]
@@ -269,9 +271,11 @@ def test_count_metrics_of_the_full_control_reuse_the_base_model(setup):
         "accuracy",
         "n_test",
         "group",
+        "test_correct",
         "group_logits",
         "explore_logits",
     ]
+    assert metrics["test_correct"] == (test["label"] == 1).astype(int).tolist()
 
 
 @pytest.mark.parametrize("mode", ["head", "top"])
