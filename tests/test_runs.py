@@ -103,3 +103,20 @@ def test_light_jobs_import_no_torch_transformers_or_sentence_transformers(tiny_r
     assert not offenders, f"light jobs that import heavy packages: {offenders}"
     # the audit sees imports: the jobs that load a model import torch
     assert "torch" in heavy["train_base"] and "torch" in heavy["generate"]
+
+
+def test_job_seconds_count_a_job_with_several_outputs_once(tmp_path):
+    from topex.job_records import seconds_per_rule
+
+    metadata = tmp_path / ".snakemake" / "metadata"
+    metadata.mkdir(parents=True)
+    records = [  # one generate job with two outputs written 4 s apart, one retrain job, one earlier job
+        ("a", {"rule": "generate", "job_hash": 7, "starttime": 100.0, "endtime": 110.0}),
+        ("b", {"rule": "generate", "job_hash": 7, "starttime": 100.0, "endtime": 114.0}),
+        ("c", {"rule": "retrain", "job_hash": 8, "starttime": 101.0, "endtime": 103.5}),
+        ("d", {"rule": "retrain", "job_hash": 9, "starttime": 50.0, "endtime": 60.0}),
+    ]
+    for name, record in records:
+        (metadata / name).write_text(json.dumps(record))
+    assert seconds_per_rule(tmp_path, since=100.0) == {"generate": (1, 14.0), "retrain": (1, 2.5)}
+    assert seconds_per_rule(tmp_path)["retrain"] == (2, 12.5)

@@ -19,17 +19,19 @@ def jobs_run(output: str) -> dict[str, int]:
 
 
 def seconds_per_rule(workdir: Path, since: float = 0.0) -> dict[str, tuple[int, float]]:
-    """Jobs and summed job seconds per rule, from the start/end times Snakemake records per output:
-    the jobs that started at ``since`` (a Unix time) or later, of every run in ``workdir``."""
-    starts = {}  # (rule, job end) -> the job's start; a job's outputs share its end time
+    """Jobs and summed job seconds per rule, from the times Snakemake records per output: the jobs
+    that started at ``since`` (a Unix time) or later, of every run in ``workdir``. Snakemake writes
+    one record per output, its start the job's start and its end that output's mtime, so the
+    records of one job (the same rule and job hash) count once, from its start to its last output."""
+    jobs = {}  # (rule, job hash) -> [start, end]
     metadata = Path(workdir) / ".snakemake" / "metadata"
     for record_file in metadata.iterdir() if metadata.is_dir() else []:
         record = json.loads(record_file.read_text())
         if record.get("starttime") and record.get("endtime") and record["starttime"] >= since:
-            job = (record["rule"], record["endtime"])
-            starts[job] = min(starts.get(job, record["starttime"]), record["starttime"])
+            span = jobs.setdefault((record["rule"], record["job_hash"]), [record["starttime"], record["endtime"]])
+            span[:] = [min(span[0], record["starttime"]), max(span[1], record["endtime"])]
     per_rule = defaultdict(lambda: [0, 0.0])
-    for (rule, ended), started in starts.items():
+    for (rule, _), (started, ended) in jobs.items():
         per_rule[rule][0] += 1
         per_rule[rule][1] += ended - started
     return {rule: (n, s) for rule, (n, s) in per_rule.items()}
