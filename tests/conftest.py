@@ -142,7 +142,7 @@ def tiny_run(tmp_path_factory) -> Path:
     imports = tmp_path_factory.mktemp("tiny-run-imports")
     pythonpath = os.pathsep.join([str(IMPORT_AUDIT), *filter(None, [os.environ.get("PYTHONPATH")])])
     env = {"PYTHONPATH": pythonpath, "TOPEX_IMPORT_AUDIT": str(imports)}
-    # a long limit: the grid of three datasets takes about 20 minutes alone on 2 cores, and more on a
+    # a long limit: the grid of three datasets takes about 9 minutes alone on 2 cores, and more on a
     # machine that does other work; the limit only stops a run that hangs
     run = run_workflow(
         workdir, f"--configfile={workdir / 'tiny.yaml'}", "all", "noise", label="tiny run", env=env, timeout=3600
