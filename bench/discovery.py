@@ -6,9 +6,10 @@ offline default's classifier (topex.classifier, the default config's settings) i
 planted train set and run over the explore set; then every Explorer option clusters the explore
 points and every scorer chooses a candidate (topex.discovery.evaluate). Printed per planting kind
 and Explorer option, mean over seeds with a 95 % t-interval (topex.stats.mean_interval): the
-chosen cluster's precision and hit rate (reference scorer `weighted` and the `errors` scorer), the
-best candidate's precision, and the recall of the slice's misclassified points inside candidates;
-per option, the hit rates also over the plantings that made the classifier fail. Also: whether a slice the classifier gets wholly
+chosen cluster's precision and hit rate (the paper's `weighted`, the `errors` and the
+`weighted_errors` scorers), the best candidate's precision, and the recall of the slice's
+misclassified points inside candidates; per option, the hit rates also over the plantings that made
+the classifier fail. Also: whether a slice the classifier gets wholly
 wrong is split into many small clusters that the geometric scorers pass over, and, when the
 offline default's outputs exist (--results), each option's error coverage on them.
 
@@ -194,7 +195,10 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     out = []
     for (kind, option), group in rows.groupby(["kind", "option"], sort=False):
         per_seed = group.groupby("seed")
-        hit = {s: per_seed[f"precision_{s}"].apply(lambda p: hit_rate(list(p))) for s in ("weighted", "errors")}
+        hit = {
+            s: per_seed[f"precision_{s}"].apply(lambda p: hit_rate(list(p)))
+            for s in ("weighted", "errors", "weighted_errors")
+        }
         out.append(
             {
                 "kind": kind,
@@ -205,6 +209,7 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
                 "hit weighted": interval(hit["weighted"]),
                 "precision errors": interval(per_seed["precision_errors"].mean()),
                 "hit errors": interval(hit["errors"]),
+                "hit weighted_errors": interval(hit["weighted_errors"]),
                 "best candidate precision": interval(per_seed["best_precision"].mean()),
                 "recall": interval(per_seed["recall"].mean()),
                 "error coverage": interval(per_seed["error_coverage"].mean()),
@@ -217,7 +222,7 @@ def overall(rows: pd.DataFrame) -> pd.DataFrame:
     """Per option, over every planting: hit rates of every scorer (per-seed, then over seeds), and
     of the reference and errors scorers over the plantings whose slice failed (pooled)."""
     out = []
-    scorers = [*SCORERS, "weighted"]
+    scorers = [*SCORERS, "weighted", "weighted_errors"]
     for option, group in rows.groupby("option", sort=False):
         per_seed = group.groupby("seed")
         entry = {"option": option, "plantings": len(group)}
@@ -226,7 +231,7 @@ def overall(rows: pd.DataFrame) -> pd.DataFrame:
         # a planting that the classifier shrugged off (most of its slice right) leaves nothing to find
         failing = group[group["slice_error_rate"] >= FAILING]
         entry["failing slices"] = len(failing)
-        for scorer in ("weighted", "errors"):
+        for scorer in ("weighted", "errors", "weighted_errors"):
             entry[f"hit {scorer}, failing slices"] = f"{hit_rate(list(failing[f'precision_{scorer}'])):.2f}"
         entry["recall"] = interval(per_seed["recall"].mean())
         out.append(entry)
@@ -249,7 +254,7 @@ def split_failures(rows: pd.DataFrame, threshold: float) -> pd.DataFrame:
                 "slice errors in noise": f"{group['errors_in_noise'].mean():.2f}",
                 **{
                     f"hit {s}": f"{hit_rate(list(group[f'precision_{s}'])):.2f}"
-                    for s in (*GEOMETRIC, "weighted", "errors")
+                    for s in (*GEOMETRIC, "weighted", "errors", "weighted_errors")
                 },
             }
         )

@@ -120,3 +120,31 @@ def test_job_seconds_count_a_job_with_several_outputs_once(tmp_path):
         (metadata / name).write_text(json.dumps(record))
     assert seconds_per_rule(tmp_path, since=100.0) == {"generate": (1, 14.0), "retrain": (1, 2.5)}
     assert seconds_per_rule(tmp_path)["retrain"] == (2, 12.5)
+
+
+def test_core_seconds_go_to_the_dataset_a_job_writes_to(tmp_path):
+    import base64
+
+    from topex.job_records import core_seconds_per_dataset, threads_per_rule
+
+    log = (
+        "[Sat Dec  5 19:04:17 2026]\nlocalrule train_base:\n    output: results/a/seed~0/base/model\n"
+        "    threads: 2\n    resources: tmpdir=/tmp\n\nrule tables:\n    output: results/tables/t.csv\n"
+        "    resources: tmpdir=/tmp\n\ncheckpoint choose_clusters:\n    threads: 1\n"
+    )
+    threads = threads_per_rule(log)
+    assert threads == {"train_base": 2, "tables": 1, "choose_clusters": 1}
+    metadata = tmp_path / ".snakemake" / "metadata"
+    long_output = "results/b/seed~0/retrain~head/" + "x" * 200 + "/metrics.json"
+    jobs = [  # (output, rule, job hash, start, end)
+        ("results/a/seed~0/base/model", "train_base", 1, 100.0, 110.0),
+        ("results/a/seed~0/base/train.json", "train_base", 1, 100.0, 109.0),  # the same job: counts once
+        (long_output, "retrain", 2, 100.0, 103.0),  # a record path over 255 characters is cut into folders
+        ("results/tables/t.csv", "tables", 3, 100.0, 101.5),
+    ]
+    for output, rule, job_hash, start, end in jobs:
+        encoded = base64.urlsafe_b64encode(output.encode()).decode()
+        record = metadata.joinpath(*[encoded[i : i + 254] for i in range(0, len(encoded), 254)])
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps({"rule": rule, "job_hash": job_hash, "starttime": start, "endtime": end}))
+    assert core_seconds_per_dataset(tmp_path, threads) == {"a": 20.0, "b": 3.0, "shared": 1.5}

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from conftest import ROOT, default_config
 
-from topex.scorers import LABELS, SCORERS, choose, combine, score_clusters
+from topex.scorers import COMBINED, LABELS, SCORERS, choose, combine, combine_errors, score_clusters
 
 # 6 points in 2D: cluster 0 tight at the origin, cluster 1 spread out, cluster 2 not a candidate
 POINTS = pd.DataFrame(
@@ -43,7 +43,7 @@ def test_the_static_lists_of_scorers_match_the_registry():
     schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())["properties"]["scoring"][
         "properties"
     ]
-    assert set(schema["scorers"]["items"]["enum"]) == {*SCORERS, "weighted"} == set(LABELS)
+    assert set(schema["scorers"]["items"]["enum"]) == {*SCORERS, *COMBINED} == set(LABELS)
     assert set(schema["weights"]["propertyNames"]["enum"]) == set(SCORERS)
     common = (ROOT / "workflow/rules/common.smk").read_text()
     assert set(ast.literal_eval(re.search(r"^BASE_SCORERS = (\[.*\])$", common, re.M).group(1))) == set(SCORERS)
@@ -69,6 +69,7 @@ def test_no_candidate_is_recorded_not_a_crash():
     assert "no candidate" in record["explanation"]
     weighted = combine({"density": record, "cosine": {**record, "scorer": "cosine"}}, {"density": 1.0, "cosine": 1.0})
     assert weighted["chosen"] is None
+    assert combine_errors(weighted)["chosen"] is None
 
 
 def test_weighted_combines_scaled_metrics():
@@ -81,3 +82,20 @@ def test_weighted_combines_scaled_metrics():
     assert record["chosen"]["cluster"] == 1
     assert record["candidates"][1]["scaled_cosine"] == 1.0
     assert record["weights"] == {"cosine": 0.68, "density": 0.41}
+
+
+def test_weighted_errors_multiplies_the_weighted_score_by_the_misclassified_points():
+    # hand-computed: weighted scores 0.41 and 0.68 (above); misclassified 8 × 0.5 = 4 and 2 × 1.0 = 2,
+    # so 1.64 against 1.36: the larger cluster of errors wins although the weighted score prefers the other
+    candidates = CANDIDATES.assign(size=[8, 2], error_rate=[0.5, 1.0])
+    records = {
+        "cosine": choose("cosine", candidates, np.array([0.2, 0.6])),
+        "density": choose("density", candidates, np.array([30.0, 10.0])),
+    }
+    weighted = combine(records, {"cosine": 0.68, "density": 0.41})
+    assert weighted["chosen"]["cluster"] == 1
+    record = combine_errors(weighted)
+    assert [c["score"] for c in record["candidates"]] == pytest.approx([1.64, 1.36])
+    assert [c["misclassified"] for c in record["candidates"]] == [4, 2]
+    assert record["chosen"]["cluster"] == 0 and record["scorer"] == "weighted_errors"
+    assert "weighted score × misclassified points" in record["explanation"]

@@ -35,6 +35,7 @@ RUN_TARGETS = [
 RUN_RULES = TARGET_RULES | {
     "score_clusters",
     "score_weighted",
+    "score_weighted_errors",
     "choose_clusters",
     "control_points",
     "retrain",

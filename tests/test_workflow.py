@@ -18,6 +18,8 @@ import pytest
 import yaml
 from conftest import E2E_OPTIONS, ROOT, TINY, copy_run, pair_texts, run_workflow, tiny_pairs, workflow_command
 
+from topex.scorers import COMBINED
+
 MODE = TINY["retrain"]["mode"]
 SCORERS = TINY["scoring"]["scorers"]
 CONTROLS = ["oracle", "random"]
@@ -133,6 +135,15 @@ def test_every_scorer_chooses_its_best_candidate(tiny_run, dataset):
         low, high = min(raw), max(raw)
         expected = [(r - low) / (high - low) if high > low else 0.0 for r in raw]
         assert [c[f"scaled_{metric}"] for c in weighted["candidates"]] == pytest.approx(expected)
+    # weighted_errors reads the weighted file: its score times the candidate's misclassified points
+    errors = json.loads((seed / "score/weighted_errors.json").read_text())
+    assert [c["weighted_score"] for c in errors["candidates"]] == [c["score"] for c in weighted["candidates"]]
+    assert [c["misclassified"] for c in errors["candidates"]] == [
+        round(size * rate) for size, rate in zip(candidates["size"], candidates["error_rate"])
+    ]
+    assert [c["score"] for c in errors["candidates"]] == pytest.approx(
+        [c["weighted_score"] * c["misclassified"] for c in errors["candidates"]]
+    )
 
 
 @pytest.mark.e2e
@@ -300,7 +311,7 @@ def test_tables_pair_every_cell_with_its_seed_control(tiny_run):
         assert {"eda", "a2t", "oracle", "random"} <= set(rows["method"])
     table1 = pd.read_csv(tiny_run / "results/tables/table1.csv")
     # the paper's Table 1: the five metrics (not the weighted score, whose weights come from it), one LLM
-    assert len(table1) == len(TINY["datasets"]) * len([s for s in SCORERS if s != "weighted"])
+    assert len(table1) == len(TINY["datasets"]) * len([s for s in SCORERS if s not in COMBINED])
     assert table1["llm"].nunique() == 1
     markdown = (tiny_run / "results/tables/table2.md").read_text()
     assert "### tiny_pairs" in markdown and "not run: no masked LM configured" in markdown

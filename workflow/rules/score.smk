@@ -32,3 +32,18 @@ rule score_weighted:
         weights=config["scoring"]["weights"],
     script:
         "../scripts/score_weighted.py"
+
+
+rule score_weighted_errors:
+    """Not in the paper: the weighted score times each cluster's misclassified points
+    (topex.cluster_metrics.weighted_errors), from the weighted score's record."""
+    input:
+        seed_dir("score/weighted.json"),
+    output:
+        seed_dir("score/weighted_errors.json"),
+    log:
+        seed_dir("logs/score_weighted_errors.log"),
+    conda:
+        "../envs/explore.yaml"
+    script:
+        "../scripts/score_weighted_errors.py"

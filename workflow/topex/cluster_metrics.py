@@ -224,6 +224,19 @@ def errors_removable(n_misclassified: int) -> float:
     return float(n_misclassified)
 
 
+def weighted_errors(weighted_scores: np.ndarray, n_misclassified: np.ndarray) -> np.ndarray:
+    """Not in the paper: the weighted score (Eq. 6) times the cluster's misclassified points.
+
+    The weighted score ranks clusters by how they stand out (spread, distance from the rest, word
+    overlap) on metrics min-max scaled across candidates, and ignores how many errors each holds:
+    a 10-point cluster can outrank a 50-point one with the same shape. The product reads the
+    weighted score as how good a target the region is and the count as how much a fix can gain,
+    so it ranks by the errors a well-aimed fix could remove. It has no weight of its own, so
+    nothing in it is fitted to a dataset; a candidate that scales to 0 on every weighted metric
+    scores 0 whatever its size (README, "A known answer")."""
+    return np.asarray(weighted_scores, dtype=np.float64) * np.asarray(n_misclassified, dtype=np.float64)
+
+
 def minmax_scale(values: np.ndarray) -> np.ndarray:
     """Scale to [0, 1] across candidates; all-equal values (or one candidate) scale to 0."""
     values = np.asarray(values, dtype=np.float64)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import cluster_metrics
 from .clustering import coverage, find_clusters, minmax_normalise
-from .scorers import choose, score_clusters
+from .scorers import choose, misclassified, score_clusters
 
 NOISE = -1
 HIT = 0.5
@@ -87,8 +87,8 @@ def evaluate(
     weights: dict[str, float],
 ) -> dict:
     """Cluster a planting's explore points with one Explorer option (a validated config
-    ``explore`` section), let every scorer in ``scorers`` and the weighted combination of
-    ``weights`` choose a candidate, and measure the clustering against the slice.
+    ``explore`` section), let every scorer in ``scorers``, the weighted combination of ``weights`` and
+    weighted_errors choose a candidate, and measure the clustering against the slice.
 
     ``explore`` holds the points (``id``, ``text``, ``text_pair``, ``label``) in the order of
     ``logits``; ``scoring`` is the config's ``scoring`` section. Returns the slice's size and
@@ -119,6 +119,7 @@ def evaluate(
     scores["weighted"] = (
         cluster_metrics.weighted({m: scores[m] for m in weights}, weights) if len(candidates) else np.array([])
     )
+    scores["weighted_errors"] = cluster_metrics.weighted_errors(scores["weighted"], misclassified(candidates))
     for scorer, values in scores.items():
         chosen = choose(scorer, candidates, values)["chosen"]
         row[f"precision_{scorer}"] = cluster_precision(cluster, in_slice, None if chosen is None else chosen["cluster"])

@@ -3,6 +3,7 @@ job-seconds per rule. The end-to-end tests log both for every run; bench/grid.py
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections import defaultdict
@@ -18,23 +19,66 @@ def jobs_run(output: str) -> dict[str, int]:
     return dict(counts)
 
 
-def seconds_per_rule(workdir: Path, since: float = 0.0) -> dict[str, tuple[int, float]]:
-    """Jobs and summed job seconds per rule, from the times Snakemake records per output: the jobs
-    that started at ``since`` (a Unix time) or later, of every run in ``workdir``. Snakemake writes
-    one record per output, its start the job's start and its end that output's mtime, so the
-    records of one job (the same rule and job hash) count once, from its start to its last output."""
-    jobs = {}  # (rule, job hash) -> [start, end]
+def threads_per_rule(output: str) -> dict[str, int]:
+    """The threads each rule's jobs ran with, from a run's log: a job's header lists ``threads: N``
+    when N > 1 (after ``--cores`` scaled it down)."""
+    threads = {}
+    for header in re.split(r"\n(?=(?:local)?(?:rule|checkpoint) \w+:$)", output, flags=re.MULTILINE):
+        rule = re.match(r"(?:local)?(?:rule|checkpoint) (\w+):$", header, flags=re.MULTILINE)
+        if rule:
+            n = re.search(r"^    threads: (\d+)$", header, flags=re.MULTILINE)
+            threads[rule.group(1)] = max(threads.get(rule.group(1), 1), int(n.group(1)) if n else 1)
+    return threads
+
+
+def job_spans(workdir: Path, since: float = 0.0) -> dict[tuple[str, int], dict]:
+    """Every job that started at ``since`` (a Unix time) or later, of every run in ``workdir``:
+    (rule, job hash) -> its start, end and outputs. Snakemake writes one record per output, its
+    start the job's start and its end that output's mtime, so the records of one job (the same
+    rule and job hash) count once, from its start to its last output. Outputs are named by their
+    records' paths: :func:`output_of` decodes one."""
+    jobs = {}
     metadata = Path(workdir) / ".snakemake" / "metadata"
-    for record_file in metadata.iterdir() if metadata.is_dir() else []:
+    # a record's path is its output's path, base64-encoded and cut into folders of at most 255 characters
+    for record_file in (path for path in metadata.rglob("*") if path.is_file()) if metadata.is_dir() else []:
         record = json.loads(record_file.read_text())
         if record.get("starttime") and record.get("endtime") and record["starttime"] >= since:
-            span = jobs.setdefault((record["rule"], record["job_hash"]), [record["starttime"], record["endtime"]])
-            span[:] = [min(span[0], record["starttime"]), max(span[1], record["endtime"])]
+            job = jobs.setdefault(
+                (record["rule"], record["job_hash"]),
+                {"start": record["starttime"], "end": record["endtime"], "outputs": []},
+            )
+            job["start"], job["end"] = min(job["start"], record["starttime"]), max(job["end"], record["endtime"])
+            job["outputs"].append(record_file.relative_to(metadata))
+    return jobs
+
+
+def output_of(record: Path) -> str:
+    """The output a metadata record (its path under ``.snakemake/metadata``) belongs to."""
+    encoded = "".join(record.parts)
+    return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+
+
+def seconds_per_rule(workdir: Path, since: float = 0.0) -> dict[str, tuple[int, float]]:
+    """Jobs and summed job seconds per rule (:func:`job_spans`)."""
     per_rule = defaultdict(lambda: [0, 0.0])
-    for (rule, _), (started, ended) in jobs.items():
+    for (rule, _), job in job_spans(workdir, since).items():
         per_rule[rule][0] += 1
-        per_rule[rule][1] += ended - started
+        per_rule[rule][1] += job["end"] - job["start"]
     return {rule: (n, s) for rule, (n, s) in per_rule.items()}
+
+
+def core_seconds_per_dataset(workdir: Path, threads: dict[str, int], since: float = 0.0) -> dict[str, float]:
+    """Core-seconds (a job's seconds times its rule's ``threads``, :func:`threads_per_rule`) per
+    dataset, the folder under ``results/`` that the job writes to; the jobs that write across
+    datasets (``results/tables``, ``results/figures``, ``resources/``) count under "shared"."""
+    per_dataset = defaultdict(float)
+    for (rule, _), job in job_spans(workdir, since).items():
+        parts = Path(output_of(job["outputs"][0])).parts
+        dataset = parts[1] if len(parts) > 2 and parts[0] == "results" else "shared"
+        per_dataset["shared" if dataset in ("tables", "figures") else dataset] += threads.get(rule, 1) * (
+            job["end"] - job["start"]
+        )
+    return dict(per_dataset)
 
 
 def rule_table(per_rule: dict[str, tuple[int, float]]) -> list[str]:

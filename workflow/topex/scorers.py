@@ -25,7 +25,10 @@ LABELS = {
     "cosine": "cosine similarity",
     "weighted": "weighted score",
     "errors": "misclassified points",
+    "weighted_errors": "weighted score × misclassified points",
 }
+# The scorers that combine other scorers' records rather than score the clusters themselves.
+COMBINED = ("weighted", "weighted_errors")
 
 
 class Cluster(NamedTuple):
@@ -38,7 +41,8 @@ class Cluster(NamedTuple):
 
 
 # The scorers: name -> score of one cluster, given the config's ``scoring`` section and the aligner
-# (ctc only). "weighted" is not among them: it combines their records (:func:`combine`).
+# (ctc only). The COMBINED scorers are not among them: they combine their records (:func:`combine`,
+# :func:`combine_errors`).
 SCORERS: dict[str, Callable[[Cluster, dict, object], float]] = {
     "density": lambda c, settings, aligner: cluster_metrics.density(c.outputs[c.mask], settings["density_min_extent"]),
     "pairwise": lambda c, settings, aligner: cluster_metrics.pairwise_distance(
@@ -84,7 +88,8 @@ def score_clusters(
 def choose(scorer: str, candidates: pd.DataFrame, scores: np.ndarray, components: dict | None = None) -> dict:
     """The score record: every candidate's score, the chosen one and why.
 
-    ``components`` (weighted scorer only) maps each weighted metric to its min-max scaled
+    ``candidates`` holds ``cluster``, ``name``, ``size`` and ``error_rate`` (other columns are
+    ignored). ``components`` (weighted scorer only) maps each weighted metric to its min-max scaled
     scores, kept in the record so the choice can be traced.
     """
     record = {"scorer": scorer, "n_candidates": int(len(candidates))}
@@ -136,4 +141,24 @@ def combine(records: dict[str, dict], weights: dict[str, float]) -> dict:
     components = {metric: cluster_metrics.minmax_scale(per_metric[metric]) for metric in weights}
     record = choose("weighted", candidates, scores, components)
     record["weights"] = dict(weights)
+    return record
+
+
+def misclassified(candidates: pd.DataFrame) -> np.ndarray:
+    """The misclassified points of each candidate, from its size and error rate."""
+    return np.rint(candidates["size"].to_numpy(dtype=np.float64) * candidates["error_rate"].to_numpy(dtype=np.float64))
+
+
+def combine_errors(weighted_record: dict) -> dict:
+    """The weighted_errors scorer's record from the weighted score's record (not in the paper:
+    :func:`topex.cluster_metrics.weighted_errors`)."""
+    candidates = pd.DataFrame(weighted_record["candidates"], columns=["cluster", "name", "size", "error_rate", "score"])
+    if len(candidates) == 0:
+        return choose("weighted_errors", candidates, np.array([]))
+    errors = misclassified(candidates)
+    scores = cluster_metrics.weighted_errors(candidates["score"].to_numpy(), errors)
+    record = choose("weighted_errors", candidates, scores)
+    for entry, weighted_score, n_errors in zip(record["candidates"], candidates["score"], errors):
+        entry.update(weighted_score=float(weighted_score), misclassified=int(n_errors))
+    record["weights"] = dict(weighted_record.get("weights", {}))
     return record

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats
+from .scorers import COMBINED
 
 KEYS = ["dataset", "mode", "family", "method", "scorer", "n"]
 
@@ -193,11 +194,11 @@ def table2(
 def table1(effect: pd.DataFrame, scorers: list[str], llm: str | None = None) -> pd.DataFrame:
     """Table 1: per dataset and scorer, the mean paired delta of its TopEx cells and its share
     (%) of the best scorer's. As the paper's Table 1 ("our measured scores on Gemma-2-2B"), it
-    compares the five metrics, not the weighted score (whose weights come from this table), on
+    compares the five metrics, not the scores that combine them (whose weights come from this table), on
     the cells of one LLM, ``llm`` (config ``tables.table1_llm``; None: every LLM). The mean is taken
     over the cells (shots × n) that ran for every scorer with results, so that no scorer is
     compared on an easier set; the best cell and the skipped cells are listed too."""
-    scorers = [scorer for scorer in scorers if scorer != "weighted"]
+    scorers = [scorer for scorer in scorers if scorer not in COMBINED]
     topex = effect[(effect["family"] == "topex") & effect["scorer"].isin(scorers)]
     if llm is not None:
         topex = topex[topex["method"].str.split("/").str[1] == llm]
@@ -304,8 +305,8 @@ def table1_markdown(table: pd.DataFrame) -> str:
         lines.append(f"| {scorer} | " + " | ".join("n/a" if pd.isna(v) else f"{v:.1f} %" for v in row) + " |")
     return "\n".join(lines) + (
         f"\n\nShare of the best scorer's mean paired delta per dataset (n/a: no scorer improved on the control), "
-        f"over the TopEx cells of LLM {', '.join(table['llm'].unique())} (the weighted score, whose weights come "
-        "from this table, is left out). Mean and best deltas per scorer are in table1.csv.\n"
+        f"over the TopEx cells of LLM {', '.join(table['llm'].unique())} (the weighted scores, whose weights come "
+        "from this table, are left out). Mean and best deltas per scorer are in table1.csv.\n"
     )
 
 
