@@ -7,7 +7,8 @@ import pytest
 import yaml
 from conftest import ROOT, default_config
 
-from topex.scorers import COMBINED, LABELS, SCORERS, choose, combine, combine_errors, score_clusters
+from topex.scorers import LABELS, SCORERS, choose, combine, combine_errors, score_clusters
+from topex.tables import COMBINED
 
 # 6 points in 2D: cluster 0 tight at the origin, cluster 1 spread out, cluster 2 not a candidate
 POINTS = pd.DataFrame(

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from conftest import E2E_OPTIONS, ROOT, TINY, copy_run, pair_texts, run_workflow, tiny_pairs, workflow_command
 
-from topex.scorers import COMBINED
+from topex.tables import COMBINED
 
 MODE = TINY["retrain"]["mode"]
 SCORERS = TINY["scoring"]["scorers"]

@@ -27,8 +27,6 @@ LABELS = {
     "errors": "misclassified points",
     "weighted_errors": "weighted score × misclassified points",
 }
-# The scorers that combine other scorers' records rather than score the clusters themselves.
-COMBINED = ("weighted", "weighted_errors")
 
 
 class Cluster(NamedTuple):
@@ -41,7 +39,7 @@ class Cluster(NamedTuple):
 
 
 # The scorers: name -> score of one cluster, given the config's ``scoring`` section and the aligner
-# (ctc only). The COMBINED scorers are not among them: they combine their records (:func:`combine`,
+# (ctc only). The topex.tables.COMBINED scorers are not among them: they combine their records (:func:`combine`,
 # :func:`combine_errors`).
 SCORERS: dict[str, Callable[[Cluster, dict, object], float]] = {
     "density": lambda c, settings, aligner: cluster_metrics.density(c.outputs[c.mask], settings["density_min_extent"]),
