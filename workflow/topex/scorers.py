@@ -158,5 +158,5 @@ def combine_errors(weighted_record: dict) -> dict:
     record = choose("weighted_errors", candidates, scores)
     for entry, weighted_score, n_errors in zip(record["candidates"], candidates["score"], errors):
         entry.update(weighted_score=float(weighted_score), misclassified=int(n_errors))
-    record["weights"] = dict(weighted_record.get("weights", {}))
+    record["weights"] = dict(weighted_record["weights"])
     return record
