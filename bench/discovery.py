@@ -64,6 +64,7 @@ RARE_SHARE, CUE_SHARE = 0.01, 0.1
 FAILING = 0.5  # a planted slice "failed" when at least this share of it is misclassified
 SCORERS = ("density", "pairwise", "geomedian", "cosine", "errors")
 GEOMETRIC = ("density", "pairwise", "geomedian")
+REPORTED = ("weighted", "errors", "weighted_errors")  # the scorers whose hit rates every table shows
 SCORING = default_section("scoring", {})  # the workflow's scorer settings and weights (paper §3)
 WEIGHTS = SCORING["weights"]
 
@@ -195,10 +196,7 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     out = []
     for (kind, option), group in rows.groupby(["kind", "option"], sort=False):
         per_seed = group.groupby("seed")
-        hit = {
-            s: per_seed[f"precision_{s}"].apply(lambda p: hit_rate(list(p)))
-            for s in ("weighted", "errors", "weighted_errors")
-        }
+        hit = {s: per_seed[f"precision_{s}"].apply(lambda p: hit_rate(list(p))) for s in REPORTED}
         out.append(
             {
                 "kind": kind,
@@ -231,7 +229,7 @@ def overall(rows: pd.DataFrame) -> pd.DataFrame:
         # a planting that the classifier shrugged off (most of its slice right) leaves nothing to find
         failing = group[group["slice_error_rate"] >= FAILING]
         entry["failing slices"] = len(failing)
-        for scorer in ("weighted", "errors", "weighted_errors"):
+        for scorer in REPORTED:
             entry[f"hit {scorer}, failing slices"] = f"{hit_rate(list(failing[f'precision_{scorer}'])):.2f}"
         entry["recall"] = interval(per_seed["recall"].mean())
         out.append(entry)
@@ -252,10 +250,7 @@ def split_failures(rows: pd.DataFrame, threshold: float) -> pd.DataFrame:
                 "mostly-slice clusters": f"{group['slice_clusters'].mean():.1f}",
                 "their mean size": f"{group['slice_cluster_mean_size'].mean():.1f}",
                 "slice errors in noise": f"{group['errors_in_noise'].mean():.2f}",
-                **{
-                    f"hit {s}": f"{hit_rate(list(group[f'precision_{s}'])):.2f}"
-                    for s in (*GEOMETRIC, "weighted", "errors", "weighted_errors")
-                },
+                **{f"hit {s}": f"{hit_rate(list(group[f'precision_{s}'])):.2f}" for s in (*GEOMETRIC, *REPORTED)},
             }
         )
     return pd.DataFrame(out)

@@ -33,10 +33,10 @@ def threads_per_rule(output: str) -> dict[str, int]:
 
 def job_spans(workdir: Path, since: float = 0.0) -> dict[tuple[str, int], dict]:
     """Every job that started at ``since`` (a Unix time) or later, of every run in ``workdir``:
-    (rule, job hash) -> its start, end and outputs. Snakemake writes one record per output, its
-    start the job's start and its end that output's mtime, so the records of one job (the same
-    rule and job hash) count once, from its start to its last output. Outputs are named by their
-    records' paths: :func:`output_of` decodes one."""
+    (rule, job hash) -> its start, end and one of its output records (its path under the metadata
+    folder, :func:`output_of`). Snakemake writes one record per output, its start the job's start and
+    its end that output's mtime, so the records of one job (the same rule and job hash) count once,
+    from its start to its last output."""
     jobs = {}
     metadata = Path(workdir) / ".snakemake" / "metadata"
     # a record's path is its output's path, base64-encoded and cut into folders of at most 255 characters
@@ -45,10 +45,9 @@ def job_spans(workdir: Path, since: float = 0.0) -> dict[tuple[str, int], dict]:
         if record.get("starttime") and record.get("endtime") and record["starttime"] >= since:
             job = jobs.setdefault(
                 (record["rule"], record["job_hash"]),
-                {"start": record["starttime"], "end": record["endtime"], "outputs": []},
+                {"start": record["starttime"], "end": record["endtime"], "record": record_file.relative_to(metadata)},
             )
             job["start"], job["end"] = min(job["start"], record["starttime"]), max(job["end"], record["endtime"])
-            job["outputs"].append(record_file.relative_to(metadata))
     return jobs
 
 
@@ -73,11 +72,9 @@ def core_seconds_per_dataset(workdir: Path, threads: dict[str, int], since: floa
     datasets (``results/tables``, ``results/figures``, ``resources/``) count under "shared"."""
     per_dataset = defaultdict(float)
     for (rule, _), job in job_spans(workdir, since).items():
-        parts = Path(output_of(job["outputs"][0])).parts
-        dataset = parts[1] if len(parts) > 2 and parts[0] == "results" else "shared"
-        per_dataset["shared" if dataset in ("tables", "figures") else dataset] += threads.get(rule, 1) * (
-            job["end"] - job["start"]
-        )
+        parts = Path(output_of(job["record"])).parts
+        own = len(parts) > 2 and parts[0] == "results" and parts[1] not in ("tables", "figures")
+        per_dataset[parts[1] if own else "shared"] += threads.get(rule, 1) * (job["end"] - job["start"])
     return dict(per_dataset)
 
 

@@ -134,11 +134,12 @@ def combine(records: dict[str, dict], weights: dict[str, float]) -> dict:
             raise ValueError(f"score record of '{metric}' lists other candidates than '{first['scorer']}'")
         per_metric[metric] = frame["score"].to_numpy()
     if len(candidates) == 0:
-        return choose("weighted", candidates, np.array([]))
-    scores = cluster_metrics.weighted(per_metric, weights)
-    components = {metric: cluster_metrics.minmax_scale(per_metric[metric]) for metric in weights}
-    record = choose("weighted", candidates, scores, components)
-    record["weights"] = dict(weights)
+        record = choose("weighted", candidates, np.array([]))
+    else:
+        scores = cluster_metrics.weighted(per_metric, weights)
+        components = {metric: cluster_metrics.minmax_scale(per_metric[metric]) for metric in weights}
+        record = choose("weighted", candidates, scores, components)
+    record["weights"] = dict(weights)  # also without candidates: weighted_errors carries them on
     return record
 
 
@@ -151,11 +152,10 @@ def combine_errors(weighted_record: dict) -> dict:
     """The weighted_errors scorer's record from the weighted score's record (not in the paper:
     :func:`topex.cluster_metrics.weighted_errors`)."""
     candidates = pd.DataFrame(weighted_record["candidates"], columns=["cluster", "name", "size", "error_rate", "score"])
-    if len(candidates) == 0:
-        return choose("weighted_errors", candidates, np.array([]))
     errors = misclassified(candidates)
-    scores = cluster_metrics.weighted_errors(candidates["score"].to_numpy(), errors)
-    record = choose("weighted_errors", candidates, scores)
+    record = choose(
+        "weighted_errors", candidates, cluster_metrics.weighted_errors(candidates["score"].to_numpy(), errors)
+    )
     for entry, weighted_score, n_errors in zip(record["candidates"], candidates["score"], errors):
         entry.update(weighted_score=float(weighted_score), misclassified=int(n_errors))
     record["weights"] = dict(weighted_record["weights"])
