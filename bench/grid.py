@@ -5,7 +5,8 @@ Copies the working tree (tracked and untracked, not ignored: no results/, resour
 .snakemake/) into a temporary folder and runs `snakemake --cores 2` there, as a user would in a
 fresh clone. Prints, measured in this one run:
   - the fresh run's wall time against the goal (<= 15 min on a 2-core machine) and where the time
-    went (seconds per rule, summed over its jobs, from Snakemake's own job records);
+    went (seconds per rule, summed over its jobs, from Snakemake's own job records), and the
+    core-seconds per dataset (a planted dataset may take at most a third of them);
   - the tokens the LLM generations spent: prompts (zero- and few-shot), completions of accepted
     and of rejected attempts;
   - the fixed cost of a job (Snakemake starting a script job that does nothing);
@@ -31,7 +32,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
 
-from topex.job_records import jobs_run, rule_table, seconds_per_rule  # noqa: E402
+from topex.job_records import (  # noqa: E402
+    core_seconds_per_dataset,
+    jobs_run,
+    rule_table,
+    seconds_per_rule,
+    threads_per_rule,
+)
 
 GOAL_SECONDS = 15 * 60
 UPSTREAM = {"train_base", "predict_base", "embed_explore", "explore"}  # training, logits, clustering+naming
@@ -136,6 +143,12 @@ def main() -> None:
         total = sum(seconds for _, seconds in per_rule.values())
         for line in rule_table(per_rule):
             print(f"    {line}")
+
+        per_dataset = core_seconds_per_dataset(workdir, threads_per_rule(output))
+        core_seconds = sum(per_dataset.values())
+        print("  core-seconds per dataset (a job's seconds x its threads; shared: tables, figures, resources):")
+        for name, seconds in sorted(per_dataset.items(), key=lambda item: -item[1]):
+            print(f"    {name:20s} {seconds:8.0f} core-s  {seconds / core_seconds:6.1%}")
 
         tokens = generation_tokens(workdir)
         print("  generation tokens (llama.cpp; prompts: as sent, a shared prefix is evaluated once):")

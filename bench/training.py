@@ -41,8 +41,9 @@ from snakemake.utils import validate
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
 
-from topex.classifier import TrainSettings, pick_device, train_classifier  # noqa: E402
+from topex.classifier import TrainSettings, train_classifier  # noqa: E402
 from topex.data import load_source, make_splits, needed_source_splits  # noqa: E402
+from topex.devices import torch_device  # noqa: E402
 from topex.models import resolve_model  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -157,7 +158,7 @@ lengths = [len(ids) for ids in tokenised["input_ids"]]
 print(
     f"BBC News, {len(train)} training points ({np.mean(lengths):.0f} tokens on average at max_length "
     f"{settings.max_length}), {settings.epochs} epoch(s) = {steps} steps of batch {settings.batch_size}, "
-    f"{warmup_steps} warm-up steps; device {pick_device(settings.device)}, {torch.get_num_threads()} torch threads"
+    f"{warmup_steps} warm-up steps; device {torch_device(settings.device)}, {torch.get_num_threads()} torch threads"
 )
 runs = {"ours": [], "Trainer": []}
 for round_ in range(args.rounds):

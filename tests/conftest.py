@@ -83,7 +83,7 @@ def run_workflow(
     workdir: Path, *args: str, label: str | None = None, env: dict | None = None, timeout: int = 1800
 ) -> subprocess.CompletedProcess:
     """This checkout's workflow in ``workdir`` with :data:`E2E_OPTIONS` and ``args``. A run with a
-    ``label`` records its wall time, its jobs per rule and its job-seconds per rule (from
+    ``label`` records its wall time, its output, its jobs per rule and its job-seconds per rule (from
     Snakemake's job records) in :data:`E2E_RUNS`."""
     from topex.job_records import jobs_run, seconds_per_rule
 
@@ -95,6 +95,7 @@ def run_workflow(
             "seconds": time.perf_counter() - clock,
             "returncode": run.returncode,
             "rules": jobs_run(run.stdout + run.stderr),
+            "output": run.stdout + run.stderr,
             "job_seconds": seconds_per_rule(workdir, since=started),
         }
     return run

@@ -40,8 +40,10 @@ def pins(env: Path) -> dict[str, str]:
 
 
 def project_pins() -> dict[str, str]:
+    """Every ``name==version`` of pyproject.toml and the Makefile, without a build's local label
+    (the Makefile's ``torch==2.13.0+cpu`` is release 2.13.0)."""
     text = (ROOT / "pyproject.toml").read_text() + (ROOT / "Makefile").read_text()
-    return dict(re.findall(r"([A-Za-z0-9_.\-]+)==([0-9][^\s\"',]*)", text))
+    return {name: version.split("+")[0] for name, version in re.findall(r"([A-Za-z0-9_.\-]+)==([0-9][^\s\"',]*)", text)}
 
 
 def imported_modules(path: Path, seen: set[Path]) -> set[str]:

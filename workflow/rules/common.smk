@@ -432,6 +432,11 @@ def report_targets():
     return tables + figures
 
 
+def naming_gpus(wildcards):
+    """Exploring asks for a GPU only when its naming LLM offloads layers to one."""
+    return int(NAMING_METHOD == "llm" and NAMING_LLM_CONFIG["n_gpu_layers"] != 0)
+
+
 def naming_model(wildcards):
     """The naming LLM's GGUF file with naming.method llm; nothing with bertopic."""
     return f"resources/llm/{NAMING_LLM}.gguf" if NAMING_METHOD == "llm" else []

@@ -9,8 +9,11 @@ rule embed_explore:
     conda:
         "../envs/explore.yaml"
     threads: 4
+    resources:
+        gpu=1,
     params:
         encoder=config["encoder"],
+        device=config["classifier"]["device"],
     script:
         "../scripts/embed_texts.py"
 
@@ -39,6 +42,8 @@ rule explore:
         seed_dir("logs/explore.log"),
     conda:
         "../envs/explore.yaml"
+    resources:
+        gpu=naming_gpus,
     params:
         explore=config["explore"],
         naming=config["naming"],

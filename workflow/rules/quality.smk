@@ -13,8 +13,11 @@ rule embed_split:
     conda:
         "../envs/explore.yaml"
     threads: 4
+    resources:
+        gpu=1,
     params:
         encoder=config["encoder"],
+        device=config["classifier"]["device"],
     script:
         "../scripts/embed_texts.py"
 
@@ -54,6 +57,8 @@ rule assess_generations:
     conda:
         "../envs/explore.yaml"
     threads: 1
+    resources:
+        gpu=1,  # the base classifier's reading of the accepted points
     params:
         llms=LLMS,
         shots=SHOTS,

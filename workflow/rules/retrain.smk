@@ -72,6 +72,8 @@ rule embed_added:
     conda:
         "../envs/train.yaml"
     threads: 1
+    resources:
+        gpu=1,
     params:
         classifier=config["classifier"],
     script:
@@ -91,6 +93,8 @@ rule embed_slice_oracle:
     conda:
         "../envs/train.yaml"
     threads: 1
+    resources:
+        gpu=1,
     params:
         classifier=config["classifier"],
     script:

@@ -12,8 +12,11 @@ rule score_clusters:
     conda:
         "../envs/explore.yaml"
     threads: 1
+    resources:
+        gpu=lambda wildcards: int(wildcards.scorer == "ctc"),  # CTC's embedding aligner
     params:
         scoring=config["scoring"],
+        device=config["classifier"]["device"],
     script:
         "../scripts/score_clusters.py"
 

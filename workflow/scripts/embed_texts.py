@@ -4,7 +4,7 @@ import pandas as pd
 import torch
 
 from topex import data, io
-from topex.classifier import pick_device
+from topex.devices import torch_device
 from topex.embeddings import embed
 from topex.logs import log_to
 
@@ -17,7 +17,7 @@ with log_to(snakemake.log[0]):
         encoder["model"],
         encoder["batch_size"],
         encoder["max_length"],
-        str(pick_device("auto")),
+        str(torch_device(snakemake.params.device)),
         encoder["revision"],
     )
     io.write_arrays(snakemake.output[0], embeddings=vectors)

@@ -15,11 +15,11 @@ with log_to(snakemake.log[0]) as log:
     if scorer == "ctc" and len(candidates):
         import torch
 
-        from topex.classifier import pick_device
         from topex.cluster_metrics import EmbeddingAligner
+        from topex.devices import torch_device
 
         torch.set_num_threads(snakemake.threads)
-        aligner = EmbeddingAligner(settings["ctc_model"], device=str(pick_device("auto")))
+        aligner = EmbeddingAligner(settings["ctc_model"], device=str(torch_device(snakemake.params.device)))
     record = choose(scorer, candidates, score_clusters(scorer, points, candidates, settings, aligner))
     record.update(dataset=snakemake.wildcards.dataset, seed=int(snakemake.wildcards.seed))
     io.write_json(record, snakemake.output[0])

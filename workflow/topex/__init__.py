@@ -13,6 +13,7 @@ data: inputs, the config, results on disk
 
 classify: the classifier and the encoder
 - ``train_settings`` the classifier section of the config (no torch: head-mode cells start without it)
+- ``devices``      the device a job computes on: checked against the machine, logged, one GPU per job
 - ``classifier``   fine-tune a BERT-family classifier and run it over a split
 - ``outputs``      a forward pass's per-point record and its logit columns (no torch: light jobs read it)
 - ``embeddings``   sentence embeddings from the local encoder (naming, the filter, the judge)

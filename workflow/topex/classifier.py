@@ -20,16 +20,11 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from .devices import torch_device
 from .models import pretrained_kwargs, resolve_model
 from .train_settings import TrainSettings  # noqa: F401 (classifier.TrainSettings: its home in scripts)
 
 log = logging.getLogger("topex.classifier")
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def encode(tokenizer, frame: pd.DataFrame, max_length: int) -> list[dict[str, list[int]]]:
@@ -93,7 +88,7 @@ def train_classifier(
     )
 
     set_seed(seed)
-    device = pick_device(settings.device)
+    device = torch_device(settings.device)
     source = resolve_model(settings.model)
     tokenizer = AutoTokenizer.from_pretrained(source, revision=settings.revision)
     model = AutoModelForSequenceClassification.from_pretrained(
@@ -202,7 +197,7 @@ def load_classifier(model_dir: str | Path, settings: TrainSettings):
     """A saved classifier and its tokenizer, on the configured device."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    device = pick_device(settings.device)
+    device = torch_device(settings.device)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForSequenceClassification.from_pretrained(model_dir, use_safetensors=True).to(device)
     return model, tokenizer

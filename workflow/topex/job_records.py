@@ -19,15 +19,36 @@ def jobs_run(output: str) -> dict[str, int]:
     return dict(counts)
 
 
-def threads_per_rule(output: str) -> dict[str, int]:
-    """The threads each rule's jobs ran with, from a run's log: a job's header lists ``threads: N``
-    when N > 1 (after ``--cores`` scaled it down)."""
-    threads = {}
+def job_headers(output: str) -> list[dict]:
+    """Every job a run's log announces: its rule, threads, log files and resources. A header lists
+    ``threads: N`` only when N > 1 (after ``--cores`` scaled it down), and ``resources: gpu=1, ...``
+    as the job got them."""
+    jobs = []
     for header in re.split(r"\n(?=(?:local)?(?:rule|checkpoint) \w+:$)", output, flags=re.MULTILINE):
         rule = re.match(r"(?:local)?(?:rule|checkpoint) (\w+):$", header, flags=re.MULTILINE)
         if rule:
-            n = re.search(r"^    threads: (\d+)$", header, flags=re.MULTILINE)
-            threads[rule.group(1)] = max(threads.get(rule.group(1), 1), int(n.group(1)) if n else 1)
+            field = {
+                name: value
+                for name, value in re.findall(r"^    (\w+): (.*)$", header, flags=re.MULTILINE)
+                if name in ("threads", "log", "resources")
+            }
+            resources = (pair.split("=", 1) for pair in field.get("resources", "").split(", ") if "=" in pair)
+            jobs.append(
+                {
+                    "rule": rule.group(1),
+                    "threads": int(field.get("threads", 1)),
+                    "log": field["log"].split(", ") if "log" in field else [],
+                    "resources": dict(resources),
+                }
+            )
+    return jobs
+
+
+def threads_per_rule(output: str) -> dict[str, int]:
+    """The threads each rule's jobs ran with, from a run's log (:func:`job_headers`)."""
+    threads = {}
+    for job in job_headers(output):
+        threads[job["rule"]] = max(threads.get(job["rule"], 1), job["threads"])
     return threads
 
 

@@ -9,7 +9,8 @@ A model is named in the config under ``llms.<name>.model`` as one of:
   way ``Llama.from_pretrained`` fetches it (``huggingface_hub.hf_hub_download``).
 
 :func:`prepare_model` puts the file (a link or a copy) at ``resources/llm/<name>.gguf``;
-:func:`load_model` opens it with ``n_gpu_layers`` from the config, so GPU nodes offload layers.
+:func:`load_model` opens it with ``n_gpu_layers`` from the config, so GPU nodes offload layers
+(:mod:`topex.devices` stops a job that asks for offload on a CPU build).
 
 Chat models use the GGUF's own chat template, or ``llms.<name>.chat_template`` (a Jinja template
 in the Hugging Face format) when the config gives one (:func:`use_chat_template`).
@@ -28,6 +29,7 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
+from .devices import INSTALL_CUDA, DeviceError, claim_gpu
 from .prompts import chat_messages, completion_prompt
 
 GGUF_MAGIC = b"GGUF"
@@ -89,10 +91,14 @@ def check_gguf(path: str | Path, key: str) -> None:
 
 
 def load_model(path: str | Path, key: str, n_ctx: int, n_threads: int, n_gpu_layers: int, seed: int):
-    """Open a GGUF model with llama.cpp; quiet, its context and offload set from the config."""
+    """Open a GGUF model (config key ``key``, e.g. ``llms.smollm2.model``) with llama.cpp; quiet, its
+    context and offload set from the config, the offload checked against the build and placed on
+    this job's own device (:func:`offload`)."""
     check_gguf(path, key)
     from llama_cpp import Llama
 
+    # outside the try below: an offload the build cannot give is the setting's error, not the file's
+    placement = offload(n_gpu_layers, f"{key.removesuffix('.model')}.n_gpu_layers")
     # n_threads_batch (prompt evaluation) too: llama.cpp's default is every core of the machine,
     # which oversubscribes the cores when jobs run side by side.
     try:
@@ -101,7 +107,7 @@ def load_model(path: str | Path, key: str, n_ctx: int, n_threads: int, n_gpu_lay
             n_ctx=n_ctx,
             n_threads=n_threads,
             n_threads_batch=n_threads,
-            n_gpu_layers=n_gpu_layers,
+            **placement,
             seed=seed,
             verbose=False,
         )
@@ -109,6 +115,29 @@ def load_model(path: str | Path, key: str, n_ctx: int, n_threads: int, n_gpu_lay
         resolved = Path(path).resolve()
         where = f"{path}" if resolved == Path(path).absolute() else f"{path} (-> {resolved})"
         raise ModelFileError(f"{key}: llama.cpp cannot load the model file {where}: {error}") from error
+
+
+def offload(n_gpu_layers: int, setting: str) -> dict:
+    """The keyword arguments of ``llama_cpp.Llama`` that place a model: none on the CPU; with
+    ``n_gpu_layers`` (``setting``) not 0, the whole model on this job's own device
+    (:func:`topex.devices.claim_gpu`), or a :class:`~topex.devices.DeviceError` when this build of
+    llama.cpp cannot offload."""
+    if n_gpu_layers == 0:
+        log.info("device: cpu (%s: 0)", setting)
+        return {}
+    import llama_cpp
+
+    if not llama_cpp.llama_supports_gpu_offload():
+        raise DeviceError(
+            f"{setting}: {n_gpu_layers} asks llama.cpp to offload layers to a GPU, but this "
+            f"llama-cpp-python {llama_cpp.__version__} is a CPU build. Set {setting}: 0, or on a GPU "
+            f"machine build it with CUDA: {INSTALL_CUDA}."
+        )
+    import torch  # the device count: llama.cpp's Python API has none
+
+    index = claim_gpu(torch.cuda.device_count())
+    log.info("device: cuda:%d, %s layers offloaded (%s)", index, "all" if n_gpu_layers < 0 else n_gpu_layers, setting)
+    return {"n_gpu_layers": n_gpu_layers, "main_gpu": index, "split_mode": llama_cpp.LLAMA_SPLIT_MODE_NONE}
 
 
 class PromptTooLong(ValueError):

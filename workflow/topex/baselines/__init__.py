@@ -98,11 +98,12 @@ def augment_cluster(
 def make_augmenter(method: str, settings: dict, classifier_config: dict, model_dir=None, wordnet_dir=None):
     """The recipe ``method`` built from the config's ``baselines`` section (and, for A2T, the
     seed's classifier; for EDA, the prepared WordNet)."""
-    from ..classifier import TrainSettings, pick_device
+    from ..classifier import TrainSettings
+    from ..devices import torch_device
 
     recipe = dict(settings[method])
     encoder = settings["sentence_encoder"]
-    device = str(pick_device(TrainSettings.from_config(classifier_config).device))
+    device = str(torch_device(TrainSettings.from_config(classifier_config).device))
     if method == "eda":
         from .eda import EDA
         from .wordnet import WordNet
