@@ -14,7 +14,7 @@ $(error GPU=$(GPU): use GPU=cpu or GPU=cuda)
 endif
 STAMP  := $(VENV)/.installed-$(GPU)
 
-.PHONY: install run lint test bench discovery noise dry-run-paper gpu-check clean
+.PHONY: install run lint test bench discovery noise dry-run-paper gpu-check download clean
 
 install: $(STAMP)
 
@@ -90,6 +90,13 @@ discovery: $(STAMP)
 # (on a machine without CUDA: a "no CUDA device" line and the CPU half).
 gpu-check: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/gpu_check.py
+
+# Every hub model, tokenizer, dataset and GGUF that CONFIG names, into HF_HOME's cache, its revision
+# locked to a commit in CONFIG's NAME.lock.yaml; later runs of that config use those commits, and
+# with the cache complete they run offline (topex.hub_cache; README, "Running on a GPU").
+CONFIG ?= config/paper.yaml
+download: $(STAMP)
+	$(BIN)/python -m topex.hub_cache $(CONFIG)
 
 dry-run-paper: $(STAMP)
 	$(BIN)/snakemake -n --configfile config/paper.yaml

@@ -6,11 +6,14 @@
 3. LLM generation with llama.cpp, every layer offloaded (``n_gpu_layers: -1``) against none:
    tokens/s.
 
+On CUDA, steps 1 and 2 run at fp32 and at bf16 (``classifier.precision``), with the test accuracy
+of each, so the speed-up of mixed precision is read beside what it costs.
+
 On a machine without a CUDA device it prints a "no CUDA device" line and runs the CPU half only.
 Last, it projects the paper's grid (config/paper.yaml) from the measured rates of each device
 (:func:`project_paper_grid`: a projection from job counts and rates, not a run of the grid).
-The GPU half of step 3 needs a CUDA build of llama-cpp-python (``CMAKE_ARGS="-DGGML_CUDA=on" pip
-install llama-cpp-python``); the script says so when the installed build cannot offload.
+The GPU half of step 3 needs a CUDA build of llama-cpp-python (``make install GPU=cuda``); the
+script says so when the installed build cannot offload.
 
 Offline by default: the MiniLM-L6 classifier and SmolLM2-135M shipped by pip, synthetic topic
 texts. ``--model bert-base-uncased --llm /path/to/gemma-2-2b-Q4_K_M.gguf`` measures the paper's
@@ -66,7 +69,9 @@ def texts(n: int, seed: int, words: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def measure_training(device: str, args, train: pd.DataFrame, test: pd.DataFrame, added: pd.DataFrame) -> dict:
+def measure_training(
+    device: str, args, train: pd.DataFrame, test: pd.DataFrame, added: pd.DataFrame, precision: str = "fp32"
+) -> dict:
     settings = classifier.TrainSettings.from_config(
         {
             **DEFAULT["classifier"],
@@ -77,6 +82,7 @@ def measure_training(device: str, args, train: pd.DataFrame, test: pd.DataFrame,
             "eval_batch_size": 64,
             "learning_rate": 5e-5,
             "device": device,
+            "precision": precision,
         }
     )
     names = sorted(TOPICS)
@@ -85,7 +91,7 @@ def measure_training(device: str, args, train: pd.DataFrame, test: pd.DataFrame,
     seconds = time.perf_counter() - started
     classifier.forward(model, tokenizer, test.head(16), settings)  # warm-up
     started = time.perf_counter()
-    classifier.forward(model, tokenizer, test, settings)
+    logits = classifier.forward(model, tokenizer, test, settings)
     infer_rate = len(test) / (time.perf_counter() - started)
     with tempfile.TemporaryDirectory() as base:  # full mode does not read the base model
         started = time.perf_counter()
@@ -97,6 +103,7 @@ def measure_training(device: str, args, train: pd.DataFrame, test: pd.DataFrame,
         "train_seconds": seconds,
         "infer_rate": infer_rate,
         "cell_seconds": cell,
+        "accuracy": float((logits.argmax(axis=1) == test["label"].to_numpy()).mean()),
     }
 
 
@@ -173,16 +180,21 @@ def main() -> None:
     train, test = texts(args.points, 0, args.words), texts(200, 1, args.words)
     added = texts(args.added, 2, args.words).assign(id=lambda f: "added:" + f["id"])
     results = {device: measure_training(device, args, train, test, added) for device in devices}
+    bf16 = measure_training("cuda", args, train, test, added, precision="bf16") if cuda else None
     print(f"\nclassifier {args.model}, {args.points} points x {args.epochs} epoch(s), max length {args.max_length}")
-    for device, r in results.items():
+    for device, r in [*results.items(), *([("cuda, bf16", bf16)] if bf16 else [])]:
         print(
-            f"  {device:5s} training {r['train_rate']:8.1f} samples/s ({r['train_seconds']:.1f} s with loading); "
-            f"full retraining cell (+{args.added} points, test forward) {r['cell_seconds']:.1f} s"
+            f"  {device:10s} training {r['train_rate']:8.1f} samples/s ({r['train_seconds']:.1f} s with loading); "
+            f"full retraining cell (+{args.added} points, test forward) {r['cell_seconds']:.1f} s; "
+            f"test accuracy {r['accuracy']:.3f}"
         )
     if cuda:
         print(
             f"  cuda / cpu: training {results['cuda']['train_rate'] / results['cpu']['train_rate']:.1f}x, "
-            f"retraining cell {results['cpu']['cell_seconds'] / results['cuda']['cell_seconds']:.1f}x"
+            f"retraining cell {results['cpu']['cell_seconds'] / results['cuda']['cell_seconds']:.1f}x\n"
+            f"  bf16 / fp32 on cuda: training {bf16['train_rate'] / results['cuda']['train_rate']:.2f}x, "
+            f"inference {bf16['infer_rate'] / results['cuda']['infer_rate']:.2f}x, "
+            f"test accuracy {bf16['accuracy'] - results['cuda']['accuracy']:+.3f}"
         )
 
     import llama_cpp
@@ -197,10 +209,7 @@ def main() -> None:
         tokens = {"cpu": measure_generation(path, 0, args)}
         print(f"  cpu   {tokens['cpu']:8.1f} tokens/s ({args.threads} threads, n_gpu_layers 0)")
         if cuda and not llama_cpp.llama_supports_gpu_offload():
-            print(
-                "  cuda  not measured: this llama-cpp-python build cannot offload (reinstall it with "
-                'CMAKE_ARGS="-DGGML_CUDA=on")'
-            )
+            print("  cuda  not measured: this llama-cpp-python build cannot offload (make install GPU=cuda)")
         elif cuda:
             tokens["cuda"] = measure_generation(path, -1, args)
             print(

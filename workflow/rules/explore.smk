@@ -14,6 +14,7 @@ rule embed_explore:
     params:
         encoder=config["encoder"],
         device=config["classifier"]["device"],
+        precision=config["classifier"]["precision"],
     script:
         "../scripts/embed_texts.py"
 

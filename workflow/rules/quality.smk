@@ -18,6 +18,7 @@ rule embed_split:
     params:
         encoder=config["encoder"],
         device=config["classifier"]["device"],
+        precision=config["classifier"]["precision"],
     script:
         "../scripts/embed_texts.py"
 

@@ -17,6 +17,7 @@ rule score_clusters:
     params:
         scoring=config["scoring"],
         device=config["classifier"]["device"],
+        precision=config["classifier"]["precision"],
     script:
         "../scripts/score_clusters.py"
 

@@ -19,5 +19,6 @@ with log_to(snakemake.log[0]):
         encoder["max_length"],
         str(torch_device(snakemake.params.device)),
         encoder["revision"],
+        snakemake.params.precision,
     )
     io.write_arrays(snakemake.output[0], embeddings=vectors)

@@ -19,7 +19,11 @@ with log_to(snakemake.log[0]) as log:
         from topex.devices import torch_device
 
         torch.set_num_threads(snakemake.threads)
-        aligner = EmbeddingAligner(settings["ctc_model"], device=str(torch_device(snakemake.params.device)))
+        aligner = EmbeddingAligner(
+            settings["ctc_model"],
+            device=str(torch_device(snakemake.params.device)),
+            precision=snakemake.params.precision,
+        )
     record = choose(scorer, candidates, score_clusters(scorer, points, candidates, settings, aligner))
     record.update(dataset=snakemake.wildcards.dataset, seed=int(snakemake.wildcards.seed))
     io.write_json(record, snakemake.output[0])

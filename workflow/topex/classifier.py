@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .devices import torch_device
+from .devices import autocast, torch_device
 from .models import pretrained_kwargs, resolve_model
 from .train_settings import TrainSettings  # noqa: F401 (classifier.TrainSettings: its home in scripts)
 
@@ -118,7 +118,9 @@ def train_classifier(
             )
 
     started = time.perf_counter()
-    losses = train_steps(model, tokenizer, batches(), optimiser, schedule, total_steps, device, seed)
+    losses = train_steps(
+        model, tokenizer, batches(), optimiser, schedule, total_steps, device, seed, settings.precision
+    )
     seconds = time.perf_counter() - started
     epoch_losses = [
         float(np.mean(losses[e * steps_per_epoch : (e + 1) * steps_per_epoch])) for e in range(settings.epochs)
@@ -159,20 +161,27 @@ def deterministic_algorithms() -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def train_steps(model, tokenizer, batches, optimiser, schedule, total: int, device, seed: int) -> list[float]:
-    """Run one optimiser step per ``(items, labels)`` batch; return the losses.
+def train_steps(
+    model, tokenizer, batches, optimiser, schedule, total: int, device, seed: int, precision: str = "fp32"
+) -> list[float]:
+    """Run one optimiser step per ``(items, labels)`` batch at ``precision`` (:func:`topex.devices.autocast`;
+    fp16 scales the loss so that small gradients do not underflow); return the losses.
 
     Dropout is drawn afresh from ``(seed, step)`` at every step, so that two runs whose batches
     differ at one step still share the dropout masks of all the others."""
     deterministic_algorithms()
     model.train()
+    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
     losses = []
     for step, (items, labels) in enumerate(tqdm(batches, total=total, desc="train", mininterval=5)):
         torch.manual_seed(int(np.random.SeedSequence([seed, step]).generate_state(1)[0]))
-        loss = model(**_batch(tokenizer, items, device, labels)).loss
-        loss.backward()
+        with autocast(precision, device):
+            loss = model(**_batch(tokenizer, items, device, labels)).loss
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimiser)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimiser.step()
+        scaler.step(optimiser)
+        scaler.update()
         if schedule is not None:
             schedule.step()
         optimiser.zero_grad()
@@ -219,7 +228,7 @@ def forward(model, tokenizer, frame: pd.DataFrame, settings: TrainSettings, feat
     seen = []
     hook = head.register_forward_hook(lambda _, inputs, __: seen.append(inputs[0])) if features else None
     try:
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(settings.precision, device):
             for start in tqdm(range(0, len(order), settings.eval_batch_size), desc="predict", mininterval=5):
                 chosen = order[start : start + settings.eval_batch_size]
                 logits[chosen] = (

@@ -167,7 +167,9 @@ class EmbeddingAligner:
     comparable with published CTC numbers, only between clusters, which is all the scorer needs.
     """
 
-    def __init__(self, model: str, max_length: int = 128, batch_size: int = 32, device: str = "cpu"):
+    def __init__(
+        self, model: str, max_length: int = 128, batch_size: int = 32, device: str = "cpu", precision: str = "fp32"
+    ):
         from transformers import AutoModel, AutoTokenizer
 
         from .models import resolve_model
@@ -176,13 +178,16 @@ class EmbeddingAligner:
         self.tokenizer = AutoTokenizer.from_pretrained(source)
         self.model = AutoModel.from_pretrained(source).to(device).eval()
         self.max_length, self.batch_size, self.device = max_length, batch_size, device
+        self.precision = precision  # topex.devices.autocast
 
     def token_embeddings(self, texts: list[str]) -> list[np.ndarray]:
         """Unit-length contextual embeddings of each text's tokens (special tokens dropped)."""
         import torch
 
+        from .devices import autocast
+
         out = []
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(self.precision, torch.device(self.device)):
             for start in range(0, len(texts), self.batch_size):
                 batch = self.tokenizer(
                     texts[start : start + self.batch_size],
@@ -193,7 +198,7 @@ class EmbeddingAligner:
                     return_special_tokens_mask=True,
                 )
                 special = batch.pop("special_tokens_mask").bool()
-                hidden = self.model(**{k: v.to(self.device) for k, v in batch.items()}).last_hidden_state.cpu()
+                hidden = self.model(**{k: v.to(self.device) for k, v in batch.items()}).last_hidden_state.float().cpu()
                 keep = batch["attention_mask"].bool() & ~special
                 for row, mask in zip(hidden, keep):
                     vectors = row[mask].numpy().astype(np.float64)

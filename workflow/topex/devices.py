@@ -13,6 +13,8 @@
   hold a device at once; under Slurm a job sees only the devices it was given, so it takes its
   first.
 
+:func:`autocast` runs a model at ``classifier.precision`` (fp32, bf16 or fp16) on the device.
+
 Every choice is logged as one ``device: ...`` line in the job's log; the tests read those lines to
 check that exactly the jobs that use a model declare the ``gpu`` resource.
 """
@@ -83,3 +85,13 @@ def torch_device(name: str, setting: str = "classifier.device"):
     index = int(name.split(":")[1]) if ":" in name else claim_gpu(torch.cuda.device_count())
     log.info("device: cuda:%d of %d (%s: %s)", index, torch.cuda.device_count(), setting, name)
     return torch.device("cuda", index)
+
+
+def autocast(precision: str, device):
+    """The context in which a torch model computes at ``precision`` (``classifier.precision``):
+    torch's mixed precision, whose matrix products run in bf16 or fp16 while the weights, the
+    optimiser state and the losses stay fp32; a no-op for fp32. bf16 and fp16 run on a CPU too."""
+    import torch
+
+    dtype = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+    return torch.autocast(device.type, dtype=dtype, enabled=dtype is not None)

@@ -45,7 +45,9 @@ def _model_file(source: str, name: str, revision: str | None) -> dict | None:
 class SentenceEncoder:
     """A sentence-transformers model (transformer, pooling, normalisation) on transformers alone."""
 
-    def __init__(self, model: str, max_length: int, device: str = "cpu", revision: str | None = None):
+    def __init__(
+        self, model: str, max_length: int, device: str = "cpu", revision: str | None = None, precision: str = "fp32"
+    ):
         from transformers import AutoModel, AutoTokenizer
 
         source = resolve_model(model)
@@ -67,6 +69,7 @@ class SentenceEncoder:
         settings = _model_file(source, f"{folder}/sentence_bert_config.json".lstrip("/"), revision) or {}
         self.pooling, self.normalise = modes[0], len(kinds) == 3
         self.lower_case, self.max_length, self.device = settings.get("do_lower_case", False), max_length, device
+        self.precision = precision
         subfolder = {"subfolder": folder} if folder else {}
         self.tokenizer = AutoTokenizer.from_pretrained(source, revision=revision, **subfolder)
         self.model = AutoModel.from_pretrained(source, **pretrained_kwargs(revision), **subfolder).to(device).eval()
@@ -76,11 +79,13 @@ class SentenceEncoder:
         """One float32 row per text, in order: batches of the longest texts first (less padding)."""
         import torch
 
+        from .devices import autocast
+
         texts = [str(text).strip() for text in texts]
         texts = [text.lower() for text in texts] if self.lower_case else texts
         order = np.argsort([-len(text) for text in texts], kind="stable")
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(self.precision, torch.device(self.device)):
             for start in range(0, len(texts), batch_size):
                 rows = order[start : start + batch_size]
                 batch = self.tokenizer(
@@ -102,10 +107,13 @@ class SentenceEncoder:
         return vectors
 
 
-def load_encoder(model: str, max_length: int, device: str = "cpu", revision: str | None = None) -> SentenceEncoder:
-    """The sentence encoder (``revision``: the hub commit of ``model``; safetensors weights only),
-    loaded once by callers that embed many small batches (the generation filter)."""
-    return SentenceEncoder(model, max_length, device, revision)
+def load_encoder(
+    model: str, max_length: int, device: str = "cpu", revision: str | None = None, precision: str = "fp32"
+) -> SentenceEncoder:
+    """The sentence encoder (``revision``: the hub commit of ``model``; safetensors weights only;
+    ``precision``: :func:`topex.devices.autocast`), loaded once by callers that embed many small
+    batches (the generation filter)."""
+    return SentenceEncoder(model, max_length, device, revision, precision)
 
 
 def encode(encoder: SentenceEncoder, texts: list[str], batch_size: int = 64) -> np.ndarray:
@@ -118,8 +126,14 @@ def encode(encoder: SentenceEncoder, texts: list[str], batch_size: int = 64) -> 
 
 
 def embed(
-    texts: list[str], model: str, batch_size: int, max_length: int, device: str = "cpu", revision: str | None = None
+    texts: list[str],
+    model: str,
+    batch_size: int,
+    max_length: int,
+    device: str = "cpu",
+    revision: str | None = None,
+    precision: str = "fp32",
 ) -> np.ndarray:
     """L2-normalised float32 embeddings, one row per text (``revision``: the hub commit of ``model``;
-    safetensors weights only)."""
-    return encode(load_encoder(model, max_length, device, revision), texts, batch_size)
+    safetensors weights only; ``precision``: :func:`topex.devices.autocast`)."""
+    return encode(load_encoder(model, max_length, device, revision, precision), texts, batch_size)

@@ -117,7 +117,7 @@ def continue_training(
             yield items, np.concatenate([replay_labels[chosen], added_labels])
 
     optimiser = classifier.adamw(model, cont.learning_rate, settings.weight_decay)
-    classifier.train_steps(model, tokenizer, batches(), optimiser, None, cont.steps, device, seed)
+    classifier.train_steps(model, tokenizer, batches(), optimiser, None, cont.steps, device, seed, settings.precision)
     return order
 
 

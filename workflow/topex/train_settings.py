@@ -19,6 +19,7 @@ class TrainSettings:
     warmup_ratio: float
     weight_decay: float
     device: str
+    precision: str  # fp32, bf16 or fp16 (classifier.autocast)
     revision: str | None  # the hub commit of ``model`` (ignored for local models)
 
     @classmethod
