@@ -99,7 +99,7 @@ def hub_items(config: dict) -> list[HubItem]:
             items.append(HubItem(key, "model", spec, revision, revision_key))
     for name, dataset in config["datasets"].items():
         source = dataset["source"]
-        if source["kind"] == "hub":
+        if source["kind"] == "hub" and _is_hub_id(source["path"]):  # not a local dataset directory
             revision_key = ("datasets", name, "source", "revision")
             items.append(
                 HubItem(f"datasets.{name}.source", "dataset", source["path"], source.get("revision"), revision_key)
