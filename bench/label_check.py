@@ -133,6 +133,10 @@ def main() -> None:
             workdirs[variant] = workdir
         if args.judge_run is not None:
             workdirs["judge"] = args.judge_run.resolve()
+        same = [pd.read_csv(w / "results" / "tables" / "planted_failures.csv") for w in workdirs.values()]
+        columns = ["dataset", "seed", "slice_accuracy", "rest_accuracy"]
+        verdict = "the same" if same[0][columns].equals(same[1][columns]) else "NOT the same: the pairs are not read"
+        print(f"base classifiers of the two runs (planted_failures.csv): {verdict}")
         mode, reference = config["retrain"]["mode"], config["retrain"]["reference_scorer"]
         print("\nGenerations (pooled over seeds; agreement and on-topic are shares of the accepted points):\n")
         print("\n".join(generation_rows(workdirs, planted)))
