@@ -64,6 +64,14 @@ def fresh_checkout(target: Path) -> None:
             shutil.copy2(source, target / name)
 
 
+def release(workdir: Path, keep: bool) -> None:
+    """Remove a temporary checkout, or say where it is kept (--keep)."""
+    if keep:
+        print(f"kept: {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def snakemake(workdir: Path, cores: int, *args: str) -> tuple[float, str]:
     started = time.perf_counter()
     run = subprocess.run(
@@ -180,10 +188,7 @@ def main() -> None:
             f"  no base training, logits, clustering or naming: {'met' if not upstream else 'MISSED: ' + ', '.join(upstream)}"
         )
     finally:
-        if args.keep:
-            print(f"kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        release(workdir, args.keep)
 
 
 if __name__ == "__main__":

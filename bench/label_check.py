@@ -19,7 +19,6 @@ Run: .venv/bin/python bench/label_check.py [--judge-run DIR] [--cores 2] [--keep
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -30,7 +29,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
 
-from grid import fresh_checkout, snakemake  # noqa: E402
+from grid import fresh_checkout, release, snakemake  # noqa: E402
 
 from topex.answer_key import failing_seeds  # noqa: E402
 from topex.tables import effect_statistics, signed  # noqa: E402
@@ -145,10 +144,7 @@ def main() -> None:
         print("\n".join(accuracy_rows(cells)))
     finally:
         for folder in folders:
-            if args.keep:
-                print(f"kept: {folder}")
-            else:
-                shutil.rmtree(folder, ignore_errors=True)
+            release(folder, args.keep)
 
 
 if __name__ == "__main__":
