@@ -4,7 +4,8 @@ known answer").
 The judge (augment.label_check: judge) rejects a generated point that an independent classifier
 reads as another class than its target. On a failure, those may be exactly the boundary points a
 fix needs. This runs the offline default's planted datasets (the datasets with a `plant:` block;
-the natural ones are left out) with `label_check: none` in a fresh copy of the working tree, and
+the natural ones, the other scorers and the baselines are left out) with `label_check: none` in a
+fresh copy of the working tree, and
 compares it, paired per seed, with a run that used the judge: either `--judge-run`, a finished run
 of the default config (e.g. `make run`'s folder), or a second fresh copy with the judge. Prints:
   - the generations per (LLM, shots), pooled over seeds: accepted points and acceptance, the
@@ -13,12 +14,13 @@ of the default config (e.g. `make run`'s folder), or a second fresh copy with th
   - TopEx's slice and rest test accuracy at every n (the reference scorer's cluster), judge minus
     none, paired over the seeds that fail on the slice, with 95 % t-intervals and verdicts; and
     each variant's targeting effect (vs random at the same n).
-Run: .venv/bin/python bench/label_check.py [--judge-run DIR] [--cores 2] [--keep]
+Run: .venv/bin/python bench/label_check.py [--judge-run DIR [--reuse]] [--cores 2] [--keep]
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -39,11 +41,18 @@ GENERATION_COLUMNS = ["accepted", "acceptance_rate", "judge_agreement", "base_ag
 
 
 def planted_only(workdir: Path, label_check: str) -> None:
-    """A config/local.yaml (read after the default) that keeps only the planted datasets and sets
-    the label check."""
+    """A config/local.yaml (read after the default) that sets the label check and keeps what the
+    study reads: the planted datasets, and the reference scorer alone (its cluster, and so its
+    generations, are the full grid's: a scorer's choice does not depend on the others), without
+    the baselines."""
     config = yaml.safe_load((workdir / "config" / "config.yaml").read_text())
     natural = [name for name, dataset in config["datasets"].items() if "plant" not in dataset]
-    local = {"datasets": {name: None for name in natural}, "augment": {"label_check": label_check}}
+    local = {
+        "datasets": {name: None for name in natural},
+        "augment": {"label_check": label_check},
+        "scoring": {"scorers": [config["retrain"]["reference_scorer"]]},
+        "baselines": {"methods": []},
+    }
     (workdir / "config" / "local.yaml").write_text(yaml.safe_dump(local, sort_keys=False))
 
 
@@ -110,6 +119,12 @@ def accuracy_rows(cells: dict[str, pd.DataFrame]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--judge-run", type=Path, help="a finished run of the default config (label_check: judge)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="start the none run from a copy of --judge-run's results (its base models, clusters and "
+        "scores are reused; what the label check and the code changed since reruns)",
+    )
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the temporary checkouts and their results")
     args = parser.parse_args()
@@ -126,6 +141,9 @@ def main() -> None:
             workdir = Path(tempfile.mkdtemp(prefix=f"topex-label-{variant}-"))
             folders.append(workdir)
             fresh_checkout(workdir)
+            if args.reuse and args.judge_run is not None:
+                for folder in ("results", "resources", ".snakemake"):
+                    shutil.copytree(args.judge_run / folder, workdir / folder, symlinks=True, dirs_exist_ok=True)
             planted_only(workdir, variant)
             seconds, _ = snakemake(workdir, args.cores)
             print(f"label_check {variant}: {', '.join(planted)} in {seconds / 60:.1f} min ({workdir})")
