@@ -171,6 +171,7 @@ def train_steps(
     differ at one step still share the dropout masks of all the others."""
     deterministic_algorithms()
     model.train()
+    device = torch.device(device)  # a name ("cpu") or a device
     scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
     losses = []
     for step, (items, labels) in enumerate(tqdm(batches, total=total, desc="train", mininterval=5)):
