@@ -259,7 +259,9 @@ def test_overlay_changes_only_sizes_seeds_counts_llms_and_the_hub(tiny_bert, tmp
     assert list(config["llms"]) == FIXTURE_LLMS and len(FIXTURE_LLMS) == 2
     assert {llm["chat"] for llm in config["llms"].values()} == {llm["chat"] for llm in PAPER["llms"].values()}
     for name, llm in config["llms"].items():
-        kept = ("model", "chat_template")
+        kept = ("model", "chat_template", "n_gpu_layers")
+        offload = PAPER["llms"][name]["n_gpu_layers"] if llama_supports_gpu_offload() else 0
+        assert llm["n_gpu_layers"] == offload
         assert {k: v for k, v in llm.items() if k not in kept} == {
             k: v for k, v in PAPER["llms"][name].items() if k not in kept
         }

@@ -164,7 +164,7 @@ rule noise_cells:
         "../envs/train.yaml"
     threads: retrain_threads
     resources:
-        gpu=retrain_gpus,
+        gpu=1,  # every mode: its cells embed their own points with the base model (no embed_added)
     params:
         cells=[[method, [n]] for method, n in NOISE_CELLS],
         classifier=config["classifier"],
