@@ -6,17 +6,14 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 
 def jobs_run(output: str) -> dict[str, int]:
     """Jobs per rule that a run executed, from its log: one 'rule NAME:' header per job (the
     'Job stats' table would miss the jobs that a checkpoint adds)."""
-    counts = defaultdict(int)
-    for rule in re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):$", output, flags=re.MULTILINE):
-        counts[rule] += 1
-    return dict(counts)
+    return dict(Counter(job["rule"] for job in job_headers(output)))
 
 
 def job_headers(output: str) -> list[dict]:
